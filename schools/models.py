@@ -525,3 +525,108 @@ class Enrolment(models.Model):
         if day < self.enrolled_on:
             return False
         return not (self.has_left and self.left_on is not None and day >= self.left_on)
+
+
+class BookLock(models.Model):
+    """A lock or an unlock of part of the book, decided by the principal and carried out by the
+    admin board (BM Đ3.3, BM Đ8.2, P-LOCK-1..3).
+
+    A row applies to a scope (the whole school for a term, a grade level, a class, a class's
+    subject, or one column of a class's subject) during [starts_at, ends_at). For any cell the most
+    specific row in force decides; among rows of the same scope the latest start wins. So a school-
+    wide lock with a one-class unlock until Friday leaves that class open until Friday and locked
+    after it. ``column`` names a score column of the rule set ("tx1", "gk", "ck" …) or one of
+    ``"comment"``, ``"conduct"``, ``"attendance"``, ``"results"``; empty means every column.
+    """
+
+    class Action(models.TextChoices):
+        LOCK = "lock", _("Lock")
+        UNLOCK = "unlock", _("Unlock")
+
+    class Scope(models.IntegerChoices):
+        # The value is the specificity: a higher number overrides a lower one.
+        SCHOOL = 1, _("Whole school")
+        GRADE = 2, _("Grade level")
+        CLASS = 3, _("Class")
+        CLASS_SUBJECT = 4, _("Subject of a class")
+        COLUMN = 5, _("One column")
+
+    school_year = models.ForeignKey(
+        SchoolYear, on_delete=models.PROTECT, related_name="locks", verbose_name=_("school year")
+    )
+    term = models.ForeignKey(
+        Term,
+        on_delete=models.PROTECT,
+        related_name="locks",
+        null=True,
+        blank=True,
+        verbose_name=_("term"),
+        help_text=_("Empty: the year's results."),
+    )
+    action = models.CharField(_("action"), max_length=6, choices=Action.choices)
+    scope = models.PositiveSmallIntegerField(_("scope"), choices=Scope.choices)
+    grade_level = models.PositiveSmallIntegerField(_("grade level"), null=True, blank=True)
+    class_group = models.ForeignKey(
+        ClassGroup, on_delete=models.PROTECT, null=True, blank=True, related_name="locks", verbose_name=_("class")
+    )
+    class_subject = models.ForeignKey(
+        ClassSubject,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="locks",
+        verbose_name=_("subject of a class"),
+    )
+    column = models.CharField(_("column"), max_length=20, blank=True)
+    starts_at = models.DateTimeField(_("in force from"))
+    ends_at = models.DateTimeField(_("in force until"), null=True, blank=True)
+    reason = models.TextField(_("reason"))
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="locks_decided",
+        verbose_name=_("decided by"),
+    )
+    decision_reference = models.CharField(_("decision"), max_length=100, blank=True)
+    executed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="locks_executed",
+        null=True,
+        blank=True,
+        verbose_name=_("carried out by"),
+    )
+    executed_at = models.DateTimeField(_("carried out at"), null=True, blank=True)
+    created_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("lock")
+        verbose_name_plural = _("locks")
+        ordering = ["school_year", "-starts_at"]
+        indexes = [models.Index(fields=["school_year", "term", "scope"], name="lock_lookup")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_at__isnull=True) | Q(ends_at__gt=F("starts_at")), name="lock_ends_after_start"
+            ),
+            models.CheckConstraint(
+                condition=(
+                    Q(scope=1, grade_level__isnull=True, class_group__isnull=True, class_subject__isnull=True)
+                    | Q(scope=2, grade_level__isnull=False, class_group__isnull=True, class_subject__isnull=True)
+                    | Q(scope=3, class_group__isnull=False, class_subject__isnull=True)
+                    | Q(scope__in=[4, 5], class_subject__isnull=False)
+                ),
+                name="lock_scope_fields",
+            ),
+            models.CheckConstraint(condition=~Q(scope=5) | ~Q(column=""), name="lock_column_scope_has_column"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_action_display()} {self.get_scope_display()} ({self.reason[:40]})"
+
+    def in_force(self, moment) -> bool:
+        return (
+            self.executed_at is not None
+            and self.starts_at <= moment
+            and (self.ends_at is None or moment < self.ends_at)
+        )
