@@ -31,7 +31,7 @@ system-deps:
 	@echo "Wrote .env for local development (DEBUG on, a random SECRET_KEY)."
 
 messages: $(VENV)/.installed system-deps
-	@$(PY) manage.py compilemessages --ignore=.venv -v0
+	@SECRET_KEY=compile-messages-only $(PY) manage.py compilemessages --ignore=.venv -v0
 
 migrate: $(VENV)/.installed .env messages
 	@mkdir -p var
