@@ -380,4 +380,7 @@ def seed_demo(current_start_year: int = 2026) -> Summary:
         "teachers": sum(len(v) for v in teachers.values()),
         "users": User.objects.count(),
     }
+    from .attendance import seed_attendance
+
+    seed_attendance(current)
     return summary

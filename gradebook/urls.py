@@ -9,4 +9,5 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("tai-khoan/", include("accounts.urls")),
     path("quan-tri-django/", admin.site.urls),
+    path("chu-nhiem/", include("attendance.urls")),
 ]
