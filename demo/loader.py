@@ -383,4 +383,7 @@ def seed_demo(current_start_year: int = 2026) -> Summary:
     from .attendance import seed_attendance
 
     seed_attendance(current)
+    from .scores import seed_scores
+
+    summary.counts["score cells"] = seed_scores(previous=previous, current=current)
     return summary

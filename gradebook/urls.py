@@ -10,4 +10,6 @@ urlpatterns = [
     path("tai-khoan/", include("accounts.urls")),
     path("quan-tri-django/", admin.site.urls),
     path("chu-nhiem/", include("attendance.urls")),
+    path("khoa-so/", include("corrections.urls")),
+    path("diem/", include("grades.urls")),
 ]
