@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "grades",
     "corrections",
     "printing",
+    "exports",
     "portal",
     "demo",
 ]

@@ -10,7 +10,7 @@ from django.core.management import call_command
 from django.urls import reverse
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
-APP_ORDER = ["schools", "accounts", "attendance", "grades", "corrections", "printing", "portal"]
+APP_ORDER = ["schools", "accounts", "attendance", "grades", "corrections", "printing", "exports", "portal"]
 
 
 @pytest.mark.django_db
