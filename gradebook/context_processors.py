@@ -1,0 +1,50 @@
+"""The main menu: each person sees the parts of the book their roles reach (roles-and-permissions.md)."""
+
+from __future__ import annotations
+
+from django.urls import NoReverseMatch, reverse
+from django.utils.translation import gettext_lazy as _
+
+from accounts.access import actor_for
+from accounts.models import Role
+
+# (url name, label, roles that see it; "homeroom"/"teaching" stand for per-object rights)
+MENU = [
+    (
+        "grades:index",
+        _("Scores"),
+        {Role.TEACHER, Role.PRINCIPAL, Role.VICE_PRINCIPAL, Role.DEPARTMENT_HEAD, Role.ADMIN_BOARD},
+    ),
+    ("attendance:index", _("Homeroom"), {Role.TEACHER, Role.PRINCIPAL, Role.VICE_PRINCIPAL, Role.OFFICE}),
+    ("grades:results_index", _("Results"), {Role.TEACHER, Role.PRINCIPAL, Role.VICE_PRINCIPAL}),
+    ("corrections:minutes_list", _("Corrections"), {Role.TEACHER, Role.PRINCIPAL, Role.ADMIN_BOARD}),
+    ("corrections:locks", _("Locks"), {Role.PRINCIPAL, Role.ADMIN_BOARD}),
+    (
+        "corrections:audit",
+        _("Change log"),
+        {Role.TEACHER, Role.PRINCIPAL, Role.VICE_PRINCIPAL, Role.DEPARTMENT_HEAD, Role.ADMIN_BOARD},
+    ),
+    ("printing:index", _("Printing"), {Role.OFFICE, Role.PRINCIPAL, Role.VICE_PRINCIPAL, Role.TEACHER}),
+    (
+        "exports:index",
+        _("Reports"),
+        {Role.PRINCIPAL, Role.VICE_PRINCIPAL, Role.ADMIN_BOARD, Role.OFFICE, Role.SUPERVISOR},
+    ),
+]
+
+
+def main_menu(request) -> dict:
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {"main_menu": []}
+    actor = actor_for(user)
+    items = []
+    for url_name, label, roles in MENU:
+        if not actor.roles & roles:
+            continue
+        try:
+            url = reverse(url_name)
+        except NoReverseMatch:  # a part of the product this installation does not serve yet
+            continue
+        items.append({"url": url, "label": label, "active": request.path.startswith(url)})
+    return {"main_menu": items}
