@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.urls import NoReverseMatch, reverse
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from accounts.access import actor_for
 from accounts.models import Role
@@ -12,22 +12,34 @@ from accounts.models import Role
 MENU = [
     (
         "grades:index",
-        _("Scores"),
+        pgettext_lazy("menu", "Scores"),
         {Role.TEACHER, Role.PRINCIPAL, Role.VICE_PRINCIPAL, Role.DEPARTMENT_HEAD, Role.ADMIN_BOARD},
     ),
-    ("attendance:index", _("Homeroom"), {Role.TEACHER, Role.PRINCIPAL, Role.VICE_PRINCIPAL, Role.OFFICE}),
-    ("grades:results_index", _("Results"), {Role.TEACHER, Role.PRINCIPAL, Role.VICE_PRINCIPAL}),
-    ("corrections:minutes_list", _("Corrections"), {Role.TEACHER, Role.PRINCIPAL, Role.ADMIN_BOARD}),
-    ("corrections:locks", _("Locks"), {Role.PRINCIPAL, Role.ADMIN_BOARD}),
+    (
+        "attendance:index",
+        pgettext_lazy("menu", "Homeroom"),
+        {Role.TEACHER, Role.PRINCIPAL, Role.VICE_PRINCIPAL, Role.OFFICE},
+    ),
+    ("grades:results_index", pgettext_lazy("menu", "Results"), {Role.TEACHER, Role.PRINCIPAL, Role.VICE_PRINCIPAL}),
+    (
+        "corrections:minutes_list",
+        pgettext_lazy("menu", "Corrections"),
+        {Role.TEACHER, Role.PRINCIPAL, Role.ADMIN_BOARD},
+    ),
+    ("corrections:locks", pgettext_lazy("menu", "Locks"), {Role.PRINCIPAL, Role.ADMIN_BOARD}),
     (
         "corrections:audit",
-        _("Change log"),
+        pgettext_lazy("menu", "Change log"),
         {Role.TEACHER, Role.PRINCIPAL, Role.VICE_PRINCIPAL, Role.DEPARTMENT_HEAD, Role.ADMIN_BOARD},
     ),
-    ("printing:index", _("Printing"), {Role.OFFICE, Role.PRINCIPAL, Role.VICE_PRINCIPAL, Role.TEACHER}),
+    (
+        "printing:index",
+        pgettext_lazy("menu", "Printing"),
+        {Role.OFFICE, Role.PRINCIPAL, Role.VICE_PRINCIPAL, Role.TEACHER},
+    ),
     (
         "exports:index",
-        _("Reports"),
+        pgettext_lazy("menu", "Reports"),
         {Role.PRINCIPAL, Role.VICE_PRINCIPAL, Role.ADMIN_BOARD, Role.OFFICE, Role.SUPERVISOR},
     ),
 ]
