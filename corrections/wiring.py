@@ -7,7 +7,10 @@
 - Attendance (``attendance``): the target is complete, but it is wired only when the attendance
   write service accepts a ``correction`` reference: until then ``attendance_record_many`` refuses
   every locked term and completed month, and a correction could never be applied.
-- Conduct: no app yet, listed as not wired.
+- Conduct (``grades``): wired. The minutes of a class and a term have one column, the term's
+  conduct level ("Tốt", "Khá" … of the year's rule set); applying goes through
+  ``grades.results_services.conduct_record_many`` with the minutes as ``correction`` (the one path
+  past the "conduct" lock) and each line's old level as ``expected_level``.
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ from datetime import date
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
-from .targets import ATTENDANCE, CONDUCT, Cell, Change, StaleCells, Target, UnwiredTarget, check_unchanged, register
+from .targets import ATTENDANCE, CONDUCT, Cell, Change, StaleCells, Target, check_unchanged, register
 
 _loaded = False
 
@@ -31,7 +34,7 @@ def ensure_loaded() -> None:
     _loaded = True
     register(ScoreTarget())
     register(AttendanceTarget())
-    register(UnwiredTarget(CONDUCT))
+    register(ConductTarget())
 
 
 # --- scores -----------------------------------------------------------------------------------
@@ -152,6 +155,96 @@ def _describer(correction, target: Target):
     return describe
 
 
+# --- conduct ----------------------------------------------------------------------------------
+
+CONDUCT_COLUMN = "conduct"
+
+
+class ConductTarget(Target):
+    """A line names a student's conduct level of the minutes' term (column ``"conduct"``)."""
+
+    kind = CONDUCT
+
+    def _rule_set(self, correction):
+        rule_set = getattr(correction, "_rule_set", None)
+        if rule_set is None:
+            from grades.rules import get_rule_set
+            from schools.models import GradeRuleSet
+
+            code = (
+                GradeRuleSet.objects.filter(
+                    school_year_id=correction.school_year_id, grade_level=correction.class_group.grade_level
+                )
+                .values_list("rule_set", flat=True)
+                .first()
+            )
+            rule_set = get_rule_set(code or "tt22_2021")
+            correction._rule_set = rule_set
+        return rule_set
+
+    @staticmethod
+    def _period(correction) -> str:
+        return "term1" if correction.term.number == 1 else "term2"
+
+    def columns(self, correction):
+        label = "Kết quả rèn luyện" if self._rule_set(correction).code == "tt22_2021" else "Hạnh kiểm"
+        return [(CONDUCT_COLUMN, label)]
+
+    def lock_column(self, correction, column):
+        return (None, CONDUCT_COLUMN)
+
+    def read(self, correction, cells: Sequence[Cell]) -> dict[Cell, str]:
+        from grades.models import ConductRating
+
+        found = dict(
+            ConductRating.objects.filter(
+                enrolment_id__in={c.enrolment_id for c in cells}, period=self._period(correction)
+            ).values_list("enrolment_id", "level")
+        )
+        return {cell: found.get(cell.enrolment_id, "") for cell in cells}
+
+    def parse(self, correction, column, raw):
+        from grades.results_services import canonical_level
+
+        rule_set = self._rule_set(correction)
+        level = canonical_level(rule_set, raw or "")
+        if not level:
+            raise ValidationError(
+                _("Choose a conduct level: %(levels)s.")
+                % {"levels": ", ".join(level.label for level in rule_set.conduct_scale)}
+            )
+        return level
+
+    def windowed(self, column: str) -> bool:
+        # P-COR-4's window closes the score columns before the end-of-term test; conduct is rated after it.
+        return False
+
+    def apply(self, *, correction, changes: Sequence[Change], actor) -> None:
+        from grades.results_services import ConductEntry, StaleRows, conduct_record_many
+
+        period = self._period(correction)
+        try:
+            conduct_record_many(
+                actor=actor,
+                class_group=correction.class_group,
+                entries=[
+                    ConductEntry(
+                        enrolment_id=change.cell.enrolment_id,
+                        period=period,
+                        level=change.new,
+                        expected_level=change.old,
+                    )
+                    for change in changes
+                ],
+                reason=record_reason(correction),
+                correction=correction.reference,
+            )
+        except StaleRows as exc:
+            current = self.read(correction, [change.cell for change in changes])
+            check_unchanged(changes, current, _describer(correction, self))
+            raise StaleCells({}, exc.messages[0]) from exc
+
+
 # --- attendance -------------------------------------------------------------------------------
 
 ATTENDANCE_CODES = {"": "", "p": "P", "k": "K", "m": "M"}
@@ -256,7 +349,7 @@ def history_sources():
 
     if not apps.is_installed("grades"):
         return []
-    from grades.models import AssessmentDate, ScoreCell, SubjectComment
+    from grades.models import AssessmentDate, ConductRating, ScoreCell, SubjectComment
     from grades.services import REASON_CORRECTION
 
     common = {
@@ -295,6 +388,21 @@ def history_sources():
             student="enrolment__student_id",
             hidden=frozenset({"enrolment", "class_subject", "term"}),
             **common,
+        ),
+        HistorySource(
+            "conduct_rating",
+            "conduct",
+            ConductRating,
+            school="enrolment__school_year__school_id",
+            describe=lambda r: (
+                f"{r.enrolment.student.full_name} – {r.enrolment.class_group.name} – "
+                f"rèn luyện ({r.get_period_display()})"
+            ),
+            select_related=("enrolment__student", "enrolment__class_group"),
+            student="enrolment__student_id",
+            class_group="enrolment__class_group_id",
+            correction_prefix=REASON_CORRECTION.split("{", 1)[0],
+            hidden=frozenset({"enrolment", "period", "version", "updated_at", "updated_by"}),
         ),
         HistorySource(
             "assessment_date",

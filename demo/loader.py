@@ -386,4 +386,7 @@ def seed_demo(current_start_year: int = 2026) -> Summary:
     from .scores import seed_scores
 
     summary.counts["score cells"] = seed_scores(previous=previous, current=current)
+    from .results import seed_results
+
+    summary.counts["results last year"] = seed_results(previous)
     return summary

@@ -12,4 +12,6 @@ urlpatterns = [
     path("chu-nhiem/", include("attendance.urls")),
     path("khoa-so/", include("corrections.urls")),
     path("diem/", include("grades.urls")),
+    path("in-so/", include("printing.urls")),
+    path("bao-cao/", include("exports.urls")),
 ]

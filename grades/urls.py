@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import results_views, views
 
 app_name = "grades"
 
@@ -21,4 +21,19 @@ urlpatterns = [
         views.xlsx_confirm,
         name="xlsx_confirm",
     ),
+    # Conduct, the class overview, results, the summer and the rollover (results_views).
+    path("lop/<int:class_id>/ren-luyen/<slug:period_slug>/", results_views.conduct, name="conduct"),
+    path("lop/<int:class_id>/tong-hop/<slug:period_slug>/", results_views.overview, name="overview"),
+    path("lop/<int:class_id>/ket-qua/<slug:period_slug>/", results_views.results, name="results"),
+    path("lop/<int:class_id>/ket-qua/<slug:period_slug>/tinh/", results_views.results_compute, name="results_compute"),
+    path(
+        "lop/<int:class_id>/ket-qua/<slug:period_slug>/de-nghi/", results_views.results_propose, name="results_propose"
+    ),
+    path("lop/<int:class_id>/ket-qua/<slug:period_slug>/duyet/", results_views.results_approve, name="results_approve"),
+    path("lop/<int:class_id>/ket-qua/<slug:period_slug>/tra-lai/", results_views.results_return, name="results_return"),
+    path("mon/<int:class_subject_id>/ne-nep/", results_views.discipline, name="discipline"),
+    path("mon/<int:class_subject_id>/kiem-tra-lai/", results_views.retest, name="retest"),
+    path("ket-qua/", results_views.school, name="school_results"),
+    path("ket-qua/han-he/", results_views.summer_deadline_view, name="summer_deadline"),
+    path("len-lop/", results_views.rollover, name="rollover"),
 ]

@@ -503,7 +503,7 @@ function updateInfo(input) {
   where.textContent = describe(input);
   let note = "";
   if (input.dataset.save === "error" || input.dataset.save === "conflict" || input.title) note = input.title;
-  else if (input.dataset.lock) note = `🔒 ${input.dataset.lock}`;
+  else if (input.dataset.lock) note = input.dataset.lock; // the lock message says "Đã khóa: …" (no emoji: no glyph here)
   else if (input.closest("tr").classList.contains("is-left")) note = `${T.left}: ${input.closest("tr").title}`;
   else if (input.readOnly) note = T.readOnly;
   else if (input.dataset.state === "absent") note = T.absent;

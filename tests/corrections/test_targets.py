@@ -15,11 +15,10 @@ pytestmark = pytest.mark.django_db
 
 
 def test_which_kinds_are_wired():
-    assert wired_kinds() == ["score"]
+    assert wired_kinds() == ["score", "conduct"]  # conduct: grades.results_services (issue 5)
     assert not target_for("attendance").is_wired()  # attendance_record_many has no correction reference yet
-    assert not target_for("conduct").is_wired()
     with pytest.raises(ValidationError, match="chưa hỗ trợ"):
-        target_for("conduct").parse(None, "conduct", "Tốt")
+        target_for("results").parse(None, "results", "Tốt")
 
 
 def test_the_score_target_reads_and_parses_like_the_grid(book):

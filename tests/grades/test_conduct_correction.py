@@ -1,0 +1,141 @@
+"""Conduct after a lock: a direct write is refused; minutes approved by the principal change the
+rating (corrections' conduct target → grades.results_services.conduct_record_many), with the
+minutes in the history, and the cell is locked again."""
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from accounts.models import Role
+from corrections import services as corrections
+from corrections.models import Correction
+from corrections.targets import Cell, Change, target_for
+from grades.models import TERM1, ConductRating
+from grades.results_services import ConductEntry, conduct_record_many
+from schools.locks import LockMap
+from schools.models import BookLock
+from tests.grades.results_world import make_results_world, rate
+
+pytestmark = pytest.mark.django_db
+
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+
+@pytest.fixture(autouse=True)
+def _media(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture
+def locked():
+    world = make_results_world("tt22_2021", students=2, grade=6)
+    rate(world, TERM1, ["Khá", "Tốt"])
+    term = world.year.terms.get(number=1)
+    rows = corrections.lock_decide(
+        actor=world.users[Role.PRINCIPAL],
+        school_year=world.year,
+        action=BookLock.Action.LOCK,
+        scope=BookLock.Scope.CLASS,
+        class_group=world.class_group,
+        term=term,
+        column="conduct",
+        reason="Khóa đánh giá rèn luyện học kì I",
+    )
+    corrections.lock_execute(actor=world.users[Role.ADMIN_BOARD], lock=rows[0])
+    world.term = term
+    return world
+
+
+def test_a_direct_write_to_a_locked_rating_is_refused(locked):
+    student = locked.enrolments[0]
+    with pytest.raises(ValidationError, match="Khóa đánh giá rèn luyện học kì I"):
+        conduct_record_many(
+            actor=locked.homeroom,
+            class_group=locked.class_group,
+            entries=[ConductEntry(student.pk, TERM1, "Tốt", version=1)],
+        )
+    assert ConductRating.objects.get(enrolment=student, period=TERM1).level == "Khá"
+
+
+def test_an_approved_correction_changes_a_locked_rating(locked):
+    world, student = locked, locked.enrolments[0]
+    target = target_for("conduct")
+    assert target.is_wired()
+    correction = corrections.correction_create(
+        actor=world.homeroom, kind="conduct", term=world.term, class_group=world.class_group
+    )
+    assert target.columns(correction) == [("conduct", "Kết quả rèn luyện")]
+    with pytest.raises(ValidationError, match="Tốt, Khá, Đạt, Chưa đạt"):
+        corrections.correction_line_add(
+            actor=world.homeroom,
+            correction=correction,
+            enrolment=student,
+            column="conduct",
+            new_value="Giỏi",
+            reason_code="entry_error",
+        )
+    line = corrections.correction_line_add(
+        actor=world.homeroom,
+        correction=correction,
+        enrolment=student,
+        column="conduct",
+        new_value="tốt",
+        reason_code="entry_error",
+        reason_text="Nhập nhầm mức của học sinh khác",
+    )
+    assert (line.old_value, line.new_value) == ("Khá", "Tốt")
+    corrections.evidence_add(
+        actor=world.homeroom,
+        correction=correction,
+        upload=SimpleUploadedFile("bien-ban.pdf", PDF, content_type="application/pdf"),
+        kind="other",
+    )
+    correction = corrections.correction_submit(actor=world.homeroom, correction=correction)
+    assert correction.status == Correction.Status.PENDING  # no homeroom step: the homeroom teacher asked
+    correction = corrections.correction_decide(
+        actor=world.users[Role.PRINCIPAL], correction=correction, approve=True, comment="Đồng ý"
+    )
+    corrections.correction_confirm(actor=world.homeroom, correction=correction)
+    correction = corrections.correction_confirm(actor=world.users[Role.ADMIN_BOARD], correction=correction)
+    assert correction.status == Correction.Status.APPLIED
+    rating = ConductRating.objects.get(enrolment=student, period=TERM1)
+    assert rating.level == "Tốt" and rating.version == 2
+    last = rating.history.first()
+    assert last.history_user == world.users[Role.ADMIN_BOARD]
+    assert last.history_change_reason.startswith(f"Sửa chữa theo biên bản số {correction.reference}")
+    # Still locked: nobody changes it directly afterwards.
+    assert LockMap(world.class_group, world.term).state(column="conduct").locked
+    with pytest.raises(ValidationError):
+        conduct_record_many(
+            actor=world.homeroom, class_group=world.class_group, entries=[ConductEntry(student.pk, TERM1, "Khá")]
+        )
+
+
+def test_a_correction_whose_rating_moved_meanwhile_is_refused(locked):
+    world, student = locked, locked.enrolments[1]
+    correction = corrections.correction_create(
+        actor=world.homeroom, kind="conduct", term=world.term, class_group=world.class_group
+    )
+    corrections.correction_line_add(
+        actor=world.homeroom,
+        correction=correction,
+        enrolment=student,
+        column="conduct",
+        new_value="Khá",
+        reason_code="other",
+        reason_text="Vi phạm nội quy",
+    )
+    # Someone changes the rating through another approved route before this one is applied.
+    conduct_record_many(
+        actor=world.homeroom,
+        class_group=world.class_group,
+        entries=[ConductEntry(student.pk, TERM1, "Đạt", expected_level="Tốt")],
+        correction="99/BB-SĐ",
+    )
+    with pytest.raises(ValidationError):
+        target_for("conduct").apply(
+            correction=correction,
+            changes=[Change(Cell(student.pk, "conduct"), "Tốt", "Khá", "")],
+            actor=world.users[Role.ADMIN_BOARD],
+        )
+    assert ConductRating.objects.get(enrolment=student, period=TERM1).level == "Đạt"
