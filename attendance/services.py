@@ -28,6 +28,8 @@ from .selectors import attendance_days, month_range, sessions_of, term_of, year_
 
 CODES = ("", *AttendanceMark.Code.values)
 SESSION_LABELS = {"all": "", "am": " (sáng)", "pm": " (chiều)"}
+# The history reason of a change made by approved correction minutes (data: Vietnamese).
+REASON_CORRECTION = "Sửa chữa theo biên bản số {reference}"
 
 
 @dataclass(frozen=True)
@@ -106,6 +108,7 @@ def attendance_record_many(
     actor,
     reason: str = "",
     today: date | None = None,
+    correction: str | None = None,
 ) -> list[AttendanceMark]:
     """Record many cells of a class's attendance at once (a day cell, a whole month).
 
@@ -113,6 +116,9 @@ def attendance_record_many(
     another class, a day that is not a school day of a term, a day before the student arrived or
     after he left, a session the school does not use, an unknown code, an absence without leave or
     a late arrival in the future, a month already completed, or a term whose attendance is locked.
+    ``correction`` is the reference of approved correction minutes (P-COR-1): it alone passes the
+    lock and the month's completion (both stay in force for every other cell); its changes must
+    carry the versions read under the minutes' own check of the old values.
     Returns the marks written (with their new versions); unchanged cells are skipped.
     """
     today = today or timezone.localdate()
@@ -157,6 +163,8 @@ def attendance_record_many(
             errors.append(
                 _("%(cell)s: only an absence with leave (P) can be recorded ahead of the day.") % {"cell": label}
             )
+        if correction:
+            continue  # approved minutes pass the month's completion and the lock (P-COR-1)
         if (change.date.year, change.date.month) in completed:
             errors.append(_("%(cell)s: the month is marked complete; reopen it to change it.") % {"cell": label})
         term = term_of(change.date, terms)
@@ -185,6 +193,8 @@ def attendance_record_many(
 
     now = timezone.now()
     reason = reason.strip() or _("Attendance of %(month)s") % {"month": f"{first:%m/%Y}"}
+    if correction:
+        reason = f"{REASON_CORRECTION.format(reference=correction)}: {reason}"
     to_create, to_update = [], []
     for change in changes:
         mark = existing.get(change.key)

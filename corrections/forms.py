@@ -24,6 +24,7 @@ LOCK_COLUMNS = [
     ("conduct", _("Conduct")),
     ("attendance", _("Attendance")),
     ("results", _("Averages and results")),
+    ("summer", _("Results after the summer (re-tests, summer training)")),
 ]
 
 
@@ -87,8 +88,10 @@ class LockDecisionForm(forms.Form):
         data = super().clean()
         term_key = data.get("term")
         data["term_obj"] = None if term_key == "year" else self.terms.get(term_key)
-        if term_key == "year":
+        if term_key == "year" and data.get("column") != "summer":
             data["column"] = "results"
+        elif term_key != "year" and data.get("column") == "summer":
+            self.add_error("column", _("The summer results belong to the year: choose “Year's results”."))
         when = data.get("when")
         if when == self.WHEN_DEADLINE:
             term = data["term_obj"]

@@ -59,6 +59,8 @@ COLUMN_NAMES = {
     "conduct": "rèn luyện",
     "attendance": "chuyên cần",
     "results": "kết quả, điểm trung bình",
+    "summer": "kết quả sau hè",
+    "conduct_year": "hạnh kiểm cả năm",
 }
 
 

@@ -34,7 +34,7 @@ from .models import Correction, CorrectionLine, CorrectionPolicy, Evidence, Late
 from .targets import Cell, Change, check_unchanged, target_for
 
 LOCK_COLUMN_RE = re.compile(
-    r"^(?:(?:regular|oral|quiz15|period_test)_\d{1,2}|midterm|final|comment|conduct|attendance|results)$"
+    r"^(?:(?:regular|oral|quiz15|period_test)_\d{1,2}|midterm|final|comment|conduct|attendance|results|summer)$"
 )
 MAX_EVIDENCE_BYTES = 10 * 1024 * 1024
 EVIDENCE_SIGNATURES = (
@@ -163,8 +163,12 @@ def lock_decide(
         raise ValidationError(_("Unknown column “%(column)s”.") % {"column": column})
     if term is not None and term.school_year_id != school_year.pk:
         raise ValidationError(_("The term is not a term of this school year."))
-    if term is None and column != "results":
-        raise ValidationError(_("Without a term the decision is about the year's results: choose the results column."))
+    if term is None and column not in ("results", "summer"):
+        raise ValidationError(
+            _("Without a term the decision is about the year's results: choose the results or the summer column.")
+        )
+    if term is not None and column == "summer":
+        raise ValidationError(_("The summer results belong to the year, not to a term."))
 
     if scope == BookLock.Scope.SCHOOL:
         grade_level, class_group, class_subject = None, None, None
@@ -207,7 +211,7 @@ def lock_decide(
         "decision_reference": reference,
     }
     rows = [BookLock(term=term, column=column, **common)]
-    if term is None and action == BookLock.Action.LOCK:
+    if term is None and column == "results" and action == BookLock.Action.LOCK:
         rows += [BookLock(term=t, column="", **common) for t in school_year.terms.order_by("number")]
     for row in rows:
         row.full_clean()
@@ -447,7 +451,7 @@ def correction_line_add(
     if correction.lines.filter(enrolment=enrolment, column=column).exists():
         raise ValidationError(_("This cell is already in the minutes."))
     class_subject_id, lock_column = target.lock_column(correction, column)
-    state = LockMap(correction.class_group, correction.term).state(
+    state = LockMap(correction.class_group, target.lock_term(correction, column)).state(
         class_subject_id=class_subject_id, column=lock_column
     )
     if not state.locked:
@@ -492,6 +496,27 @@ def _clean_name(name: str) -> str:
     name = unicodedata.normalize("NFC", os.path.basename(name or "").replace("\\", "/").split("/")[-1])
     name = "".join(ch for ch in name if unicodedata.category(ch)[0] != "C").strip()
     return name[:200] or "minh-chung"
+
+
+def _check_evidence(correction: Correction) -> None:
+    """Minutes go up with their evidence (LC Điều 11.2a): for scores, the teacher's own book and the
+    student's paper (two files, or one showing both); for conduct and attendance, at least one
+    document (the meeting's minutes, a parent's leave letter …)."""
+    kinds = set(correction.evidence.values_list("kind", flat=True))
+    if not kinds:
+        raise ValidationError(
+            _("Attach the evidence: a copy of the teacher's own book and the student's paper (LC Điều 11.2a).")
+        )
+    if correction.kind != Correction.Kind.SCORE or Evidence.Kind.BOTH in kinds:
+        return
+    missing = [
+        str(kind.label) for kind in (Evidence.Kind.TEACHER_BOOK, Evidence.Kind.STUDENT_WORK) if kind not in kinds
+    ]
+    if missing:
+        raise ValidationError(
+            _("The evidence is incomplete (LC Điều 11.2a); still missing: %(missing)s.")
+            % {"missing": "; ".join(missing)}
+        )
 
 
 @transaction.atomic
@@ -571,10 +596,7 @@ def correction_submit(*, actor: User, correction: Correction, now: datetime | No
     _expect(correction, Correction.Status.DRAFT)
     if not correction.lines.exists():
         raise ValidationError(_("List at least one cell to correct."))
-    if not correction.evidence.exists():
-        raise ValidationError(
-            _("Attach the evidence: a copy of the teacher's own book and the student's paper (LC Điều 11.2a).")
-        )
+    _check_evidence(correction)
     _stale_check(correction)
     target = target_for(correction.kind)
     today = timezone.localdate(now)
@@ -713,15 +735,19 @@ def _apply(correction: Correction, now: datetime) -> None:
 
 def _relock(correction: Correction, target, columns: set[str], admin: User, now: datetime) -> None:
     """Cells that an unlock window left open are locked again at once after the correction."""
-    locks = LockMap(correction.class_group, correction.term, now)
+    maps: dict[int | None, LockMap] = {}
     for column in sorted(columns):
         class_subject_id, lock_column = target.lock_column(correction, column)
-        if locks.state(class_subject_id=class_subject_id, column=lock_column).locked:
+        term = target.lock_term(correction, column)
+        key = term.pk if term is not None else None
+        if key not in maps:
+            maps[key] = LockMap(correction.class_group, term, now)
+        if maps[key].state(class_subject_id=class_subject_id, column=lock_column).locked:
             continue
         scope = BookLock.Scope.COLUMN if class_subject_id else BookLock.Scope.CLASS
         row = BookLock(
             school_year_id=correction.school_year_id,
-            term=correction.term,
+            term=term,
             action=BookLock.Action.LOCK,
             scope=scope,
             class_group=correction.class_group,

@@ -71,6 +71,10 @@ class Target(ABC):
     def lock_column(self, correction: Correction, column: str) -> tuple[int | None, str]:
         """(class_subject_id, column) as ``schools.locks.LockMap.state`` names the cell."""
 
+    def lock_term(self, correction: Correction, column: str):
+        """The term whose locks hold the cell (``None``: the year's results and conduct)."""
+        return correction.term
+
     @abstractmethod
     def read(self, correction: Correction, cells: Sequence[Cell]) -> dict[Cell, str]:
         """The current canonical value of each cell ("" when empty), in a fixed number of queries."""

@@ -4,9 +4,10 @@
   grid shows ("8,5", "Đ", "V"); applying goes through ``grades.services.score_record_many`` with
   the minutes as ``correction`` (the one path that passes a lock) and each line's old value as
   ``expected_text`` (a cell that moved refuses the whole batch).
-- Attendance (``attendance``): the target is complete, but it is wired only when the attendance
-  write service accepts a ``correction`` reference: until then ``attendance_record_many`` refuses
-  every locked term and completed month, and a correction could never be applied.
+- Attendance (``attendance``): wired. Lines name a day (and session) of the term, values are the
+  register's codes ("P", "K", "M", "" = present); applying goes through
+  ``attendance.services.attendance_record_many`` with the minutes as ``correction`` (the one path
+  past the "attendance" lock and a completed month) after checking each old code under row locks.
 - Conduct (``grades``): wired. The minutes of a class and a term have one column, the term's
   conduct level ("Tốt", "Khá" … of the year's rule set); applying goes through
   ``grades.results_services.conduct_record_many`` with the minutes as ``correction`` (the one path
@@ -15,7 +16,6 @@
 
 from __future__ import annotations
 
-import inspect
 from collections.abc import Sequence
 from datetime import date
 
@@ -158,10 +158,13 @@ def _describer(correction, target: Target):
 # --- conduct ----------------------------------------------------------------------------------
 
 CONDUCT_COLUMN = "conduct"
+CONDUCT_YEAR_COLUMN = "conduct_year"
 
 
 class ConductTarget(Target):
-    """A line names a student's conduct level of the minutes' term (column ``"conduct"``)."""
+    """A line names a student's conduct level of the minutes' term (column ``"conduct"``) or, under
+    Circular 58 and in the second term's minutes, of the year (``"conduct_year"``: under Circular 22
+    the year's result follows from the terms and is not entered)."""
 
     kind = CONDUCT
 
@@ -183,25 +186,37 @@ class ConductTarget(Target):
         return rule_set
 
     @staticmethod
-    def _period(correction) -> str:
+    def _period(correction, column: str = CONDUCT_COLUMN) -> str:
+        if column == CONDUCT_YEAR_COLUMN:
+            return "year"
         return "term1" if correction.term.number == 1 else "term2"
 
     def columns(self, correction):
-        label = "Kết quả rèn luyện" if self._rule_set(correction).code == "tt22_2021" else "Hạnh kiểm"
-        return [(CONDUCT_COLUMN, label)]
+        if self._rule_set(correction).code == "tt22_2021":
+            return [(CONDUCT_COLUMN, "Kết quả rèn luyện")]
+        columns = [(CONDUCT_COLUMN, "Hạnh kiểm")]
+        if correction.term.number == 2:
+            columns.append((CONDUCT_YEAR_COLUMN, "Hạnh kiểm cả năm"))
+        return columns
 
     def lock_column(self, correction, column):
-        return (None, CONDUCT_COLUMN)
+        # The year's conduct is locked with the year's results (grades.results_services).
+        return (None, "results" if column == CONDUCT_YEAR_COLUMN else CONDUCT_COLUMN)
+
+    def lock_term(self, correction, column):
+        return None if column == CONDUCT_YEAR_COLUMN else correction.term
 
     def read(self, correction, cells: Sequence[Cell]) -> dict[Cell, str]:
         from grades.models import ConductRating
 
-        found = dict(
-            ConductRating.objects.filter(
-                enrolment_id__in={c.enrolment_id for c in cells}, period=self._period(correction)
-            ).values_list("enrolment_id", "level")
-        )
-        return {cell: found.get(cell.enrolment_id, "") for cell in cells}
+        periods = {self._period(correction, c.column) for c in cells}
+        found = {
+            (enrolment_id, period): level
+            for enrolment_id, period, level in ConductRating.objects.filter(
+                enrolment_id__in={c.enrolment_id for c in cells}, period__in=periods
+            ).values_list("enrolment_id", "period", "level")
+        }
+        return {cell: found.get((cell.enrolment_id, self._period(correction, cell.column)), "") for cell in cells}
 
     def parse(self, correction, column, raw):
         from grades.results_services import canonical_level
@@ -222,7 +237,6 @@ class ConductTarget(Target):
     def apply(self, *, correction, changes: Sequence[Change], actor) -> None:
         from grades.results_services import ConductEntry, StaleRows, conduct_record_many
 
-        period = self._period(correction)
         try:
             conduct_record_many(
                 actor=actor,
@@ -230,7 +244,7 @@ class ConductTarget(Target):
                 entries=[
                     ConductEntry(
                         enrolment_id=change.cell.enrolment_id,
-                        period=period,
+                        period=self._period(correction, change.cell.column),
                         level=change.new,
                         expected_level=change.old,
                     )
@@ -254,13 +268,6 @@ class AttendanceTarget(Target):
     """A line names one day (and session) of a student: column ``"2026-10-05/all"``."""
 
     kind = ATTENDANCE
-
-    def is_wired(self) -> bool:
-        try:
-            from attendance.services import attendance_record_many
-        except ImportError:
-            return False
-        return "correction" in inspect.signature(attendance_record_many).parameters
 
     @staticmethod
     def split(column: str) -> tuple[date, str]:
@@ -331,7 +338,7 @@ class AttendanceTarget(Target):
                 class_group=correction.class_group,
                 changes=cell_changes,
                 actor=actor,
-                reason=f"Sửa chữa theo biên bản số {correction.reference}: {record_reason(correction)}",
+                reason=record_reason(correction),
                 correction=correction.reference,
             )
         except AttendanceConflict as exc:

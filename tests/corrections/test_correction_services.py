@@ -120,11 +120,18 @@ def test_only_the_assigned_teacher_drafts_minutes_for_scores(book):
     assert not Correction.objects.exists()
 
 
-def test_minutes_for_a_kind_that_is_not_wired_cannot_be_drafted(book):
-    for kind in ("attendance",):  # conduct is wired since the grades app rates it
-        with pytest.raises(ValidationError, match="chưa hỗ trợ"):
-            services.correction_create(actor=book.homeroom, kind=kind, term=book.term, class_group=book.cs.class_group)
+def test_only_the_homeroom_teacher_drafts_attendance_minutes(book):
+    class_group = book.cs.class_group
+    for who in (book.teacher, book.principal):
+        with pytest.raises(PermissionDenied):
+            services.correction_create(actor=who, kind="attendance", term=book.term, class_group=class_group)
+    with pytest.raises(ValidationError, match="Chọn nội dung cần sửa"):
+        services.correction_create(actor=book.homeroom, kind="results", term=book.term, class_group=class_group)
     assert not Correction.objects.exists()
+    correction = services.correction_create(
+        actor=book.homeroom, kind="attendance", term=book.term, class_group=class_group
+    )
+    assert correction.requested_by == book.homeroom and correction.class_subject is None
 
 
 # --- evidence ----------------------------------------------------------------------------------
@@ -185,6 +192,19 @@ def test_submitting_needs_lines_and_evidence(book):
     with pytest.raises(ValidationError, match="minh chứng"):
         services.correction_submit(actor=book.teacher, correction=no_evidence)
     assert Correction.objects.filter(status="draft").count() == 2
+
+
+def test_score_minutes_need_the_teachers_book_and_the_students_paper(book):
+    correction = draft(book, evidence=False)
+    services.evidence_add(actor=book.teacher, correction=correction, upload=pdf_upload(), kind="teacher_book")
+    with pytest.raises(ValidationError, match="còn thiếu: Bài kiểm tra hoặc sản phẩm học tập của học sinh"):
+        services.correction_submit(actor=book.teacher, correction=correction)
+    correction.refresh_from_db()
+    assert correction.status == Correction.Status.DRAFT and correction.number is None
+    services.evidence_add(
+        actor=book.teacher, correction=correction, upload=pdf_upload("bai.png", PNG_BYTES), kind="student_work"
+    )
+    assert services.correction_submit(actor=book.teacher, correction=correction).status == Correction.Status.SUBMITTED
 
 
 def test_submitting_numbers_the_minutes_and_goes_to_the_homeroom_teacher_by_default(book):

@@ -88,6 +88,7 @@ def test_a_decision_is_carried_out_once(book):
         ({"scope": BookLock.Scope.GRADE, "grade_level": 11}, "Chọn một khối lớp"),
         ({"column": "tx1"}, "Không có cột"),
         ({"term": None}, "kết quả cả năm"),
+        ({"column": "summer"}, "thuộc về cả năm"),
     ],
 )
 def test_bad_decisions_are_refused_with_a_message_and_nothing_stored(book, kw, message):
@@ -155,6 +156,30 @@ def test_locking_the_year_results_locks_both_terms_as_well(book):
         assert locks.state(class_subject_id=book.cs.pk, column="final").locked
         assert locks.state(column="conduct").locked
         assert locks.state(column="attendance").locked
+
+
+def test_the_summer_results_lock_and_unlock_on_their_own(book):
+    class_group = book.cs.class_group
+    rows = decide(book, term=None, column="summer", scope=BookLock.Scope.CLASS, class_group=class_group)
+    assert [(r.term, r.column) for r in rows] == [(None, "summer")]  # the terms are not locked with it
+    services.lock_execute(actor=book.admin, lock=rows[0])
+    assert LockMap(class_group, None).state(column="summer").locked
+    assert not LockMap(class_group, None).state(column="results").locked
+    assert not locked(book)
+    now = timezone.now()
+    unlock = decide(
+        book,
+        action=BookLock.Action.UNLOCK,
+        term=None,
+        column="summer",
+        scope=BookLock.Scope.CLASS,
+        class_group=class_group,
+        reason="Mở để ghi kết quả kiểm tra lại",
+        ends_at=now + timedelta(days=2),
+    )
+    services.lock_execute(actor=book.admin, lock=unlock[0])
+    assert not LockMap(class_group, None).state(column="summer").locked
+    assert LockMap(class_group, None, now + timedelta(days=3)).state(column="summer").locked
 
 
 def test_a_term_lock_covers_the_averages_and_results_derived_from_it(book):

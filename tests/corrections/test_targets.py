@@ -1,5 +1,5 @@
-"""The kinds of cell a correction changes: scores are wired to the grades service; attendance has its
-target ready but waits for the attendance service to accept a correction; conduct has no app yet."""
+"""The kinds of cell a correction changes: scores and conduct are wired to the grades services,
+attendance to the attendance service; year results are not a kind minutes can change."""
 
 from datetime import date
 
@@ -15,8 +15,7 @@ pytestmark = pytest.mark.django_db
 
 
 def test_which_kinds_are_wired():
-    assert wired_kinds() == ["score", "conduct"]  # conduct: grades.results_services (issue 5)
-    assert not target_for("attendance").is_wired()  # attendance_record_many has no correction reference yet
+    assert sorted(wired_kinds()) == ["attendance", "conduct", "score"]
     with pytest.raises(ValidationError, match="chưa hỗ trợ"):
         target_for("results").parse(None, "results", "Tốt")
 

@@ -116,6 +116,19 @@ def test_recording_a_decision(client, book, people, who, status):
         assert row.decided_by == book.principal
 
 
+def test_the_lock_page_decides_on_the_summer_results(client, book, people):
+    before = BookLock.objects.count()
+    extra = {"term": "year", "column": "summer", "class_group": str(book.cs.class_group.pk)}
+    response = post(client, people["principal"], reverse("corrections:lock_decide"), _decision(book, **extra))
+    assert response.status_code == 302
+    assert list(BookLock.objects.filter(term=None).values_list("column", flat=True)) == ["summer"]
+    assert BookLock.objects.count() == before + 1  # the terms are not locked with the summer results
+    response = post(client, people["principal"], reverse("corrections:lock_decide"), _decision(book, column="summer"))
+    assert response.status_code == 400
+    assert "Kết quả sau hè thuộc về cả năm" in response.content.decode()
+    assert BookLock.objects.count() == before + 1
+
+
 def test_a_bad_decision_is_shown_again_with_its_message(client, book, people):
     before = BookLock.objects.count()
     response = post(client, people["principal"], reverse("corrections:lock_decide"), _decision(book, action="unlock"))

@@ -10,7 +10,7 @@ from accounts.models import Role
 from corrections import services as corrections
 from corrections.models import Correction
 from corrections.targets import Cell, Change, target_for
-from grades.models import TERM1, ConductRating
+from grades.models import TERM1, TERM2, YEAR, ConductRating
 from grades.results_services import ConductEntry, conduct_record_many
 from schools.locks import LockMap
 from schools.models import BookLock
@@ -139,3 +139,85 @@ def test_a_correction_whose_rating_moved_meanwhile_is_refused(locked):
             actor=world.users[Role.ADMIN_BOARD],
         )
     assert ConductRating.objects.get(enrolment=student, period=TERM1).level == "Đạt"
+
+
+@pytest.fixture
+def tt58_year_locked():
+    world = make_results_world("tt58_2011", students=2, grade=8)
+    rate(world, TERM1, "Tốt")
+    rate(world, TERM2, "Khá")
+    rate(world, YEAR, ["Khá", "Tốt"])
+    rows = corrections.lock_decide(
+        actor=world.users[Role.PRINCIPAL],
+        school_year=world.year,
+        action=BookLock.Action.LOCK,
+        scope=BookLock.Scope.CLASS,
+        class_group=world.class_group,
+        term=None,
+        column="results",
+        reason="Khóa kết quả cả năm",
+    )
+    corrections.lock_execute(actor=world.users[Role.ADMIN_BOARD], lock=rows[0])
+    world.term = world.year.terms.get(number=2)
+    return world
+
+
+def test_tt58_minutes_of_the_second_term_offer_the_year_conduct(tt58_year_locked):
+    world = tt58_year_locked
+    second = corrections.correction_create(
+        actor=world.homeroom, kind="conduct", term=world.term, class_group=world.class_group
+    )
+    first = corrections.correction_create(
+        actor=world.homeroom, kind="conduct", term=world.year.terms.get(number=1), class_group=world.class_group
+    )
+    target = target_for("conduct")
+    assert target.columns(second) == [("conduct", "Hạnh kiểm"), ("conduct_year", "Hạnh kiểm cả năm")]
+    assert target.columns(first) == [("conduct", "Hạnh kiểm")]
+    with pytest.raises(ValidationError):
+        corrections.correction_line_add(
+            actor=world.homeroom,
+            correction=first,
+            enrolment=world.enrolments[0],
+            column="conduct_year",
+            new_value="Tốt",
+            reason_code="entry_error",
+        )
+
+
+def test_a_tt58_year_conduct_is_corrected_by_approved_minutes(tt58_year_locked):
+    world, student = tt58_year_locked, tt58_year_locked.enrolments[0]
+    with pytest.raises(ValidationError, match="Khóa kết quả cả năm"):
+        conduct_record_many(
+            actor=world.homeroom,
+            class_group=world.class_group,
+            entries=[ConductEntry(student.pk, YEAR, "Tốt", version=1)],
+        )
+    correction = corrections.correction_create(
+        actor=world.homeroom, kind="conduct", term=world.term, class_group=world.class_group
+    )
+    line = corrections.correction_line_add(
+        actor=world.homeroom,
+        correction=correction,
+        enrolment=student,
+        column="conduct_year",
+        new_value="tốt",
+        reason_code="entry_error",
+        reason_text="Biên bản họp xét hạnh kiểm ghi mức Tốt",
+    )
+    assert (line.old_value, line.new_value) == ("Khá", "Tốt")
+    corrections.evidence_add(
+        actor=world.homeroom,
+        correction=correction,
+        upload=SimpleUploadedFile("bien-ban.pdf", PDF, content_type="application/pdf"),
+        kind="other",
+    )
+    correction = corrections.correction_submit(actor=world.homeroom, correction=correction)
+    correction = corrections.correction_decide(
+        actor=world.users[Role.PRINCIPAL], correction=correction, approve=True, comment="Đồng ý"
+    )
+    corrections.correction_confirm(actor=world.homeroom, correction=correction)
+    correction = corrections.correction_confirm(actor=world.users[Role.ADMIN_BOARD], correction=correction)
+    assert correction.status == Correction.Status.APPLIED
+    assert ConductRating.objects.get(enrolment=student, period=YEAR).level == "Tốt"
+    assert ConductRating.objects.get(enrolment=student, period=TERM2).level == "Khá"  # the term is untouched
+    assert LockMap(world.class_group, None).state(column="results").locked
