@@ -507,41 +507,50 @@ def minutes_submit(request: HttpRequest, correction_id: int) -> HttpResponse:
     )
 
 
+def _two_way(
+    request: HttpRequest, correction_id: int, form_class, *, yes: str, invalid: str, act, done
+) -> HttpResponse:
+    """A yes/no step with a comment (the homeroom teacher's review, the principal's decision):
+    ``act(correction, yes, comment)`` runs the service, ``done(yes)`` is the success message."""
+    correction = get_correction_for_view(request.user, correction_id)
+    form = form_class(request.POST)
+    if not form.is_valid():
+        messages.error(request, invalid)
+        return redirect("corrections:minutes", correction_id=correction.pk)
+    said_yes = form.cleaned_data["decision"] == yes
+    comment = form.cleaned_data["comment"]
+    return _run(request, correction, lambda: act(correction, said_yes, comment), done(said_yes))
+
+
 @login_required
 @require_POST
 def minutes_homeroom(request: HttpRequest, correction_id: int) -> HttpResponse:
-    correction = get_correction_for_view(request.user, correction_id)
-    form = HomeroomForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, _("Choose confirm or send back."))
-        return redirect("corrections:minutes", correction_id=correction.pk)
-    confirm = form.cleaned_data["decision"] == "confirm"
-    return _run(
+    return _two_way(
         request,
-        correction,
-        lambda: services.correction_homeroom_review(
-            actor=request.user, correction=correction, confirm=confirm, comment=form.cleaned_data["comment"]
+        correction_id,
+        HomeroomForm,
+        yes="confirm",
+        invalid=_("Choose confirm or send back."),
+        act=lambda correction, confirm, comment: services.correction_homeroom_review(
+            actor=request.user, correction=correction, confirm=confirm, comment=comment
         ),
-        _("Confirmed.") if confirm else _("Sent back to the teacher."),
+        done=lambda confirm: _("Confirmed.") if confirm else _("Sent back to the teacher."),
     )
 
 
 @login_required
 @require_POST
 def minutes_decide(request: HttpRequest, correction_id: int) -> HttpResponse:
-    correction = get_correction_for_view(request.user, correction_id)
-    form = DecisionForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, _("Choose approve or reject."))
-        return redirect("corrections:minutes", correction_id=correction.pk)
-    approve = form.cleaned_data["decision"] == "approve"
-    return _run(
+    return _two_way(
         request,
-        correction,
-        lambda: services.correction_decide(
-            actor=request.user, correction=correction, approve=approve, comment=form.cleaned_data["comment"]
+        correction_id,
+        DecisionForm,
+        yes="approve",
+        invalid=_("Choose approve or reject."),
+        act=lambda correction, approve, comment: services.correction_decide(
+            actor=request.user, correction=correction, approve=approve, comment=comment
         ),
-        _("Minutes approved.") if approve else _("Minutes rejected."),
+        done=lambda approve: _("Minutes approved.") if approve else _("Minutes rejected."),
     )
 
 

@@ -632,3 +632,39 @@ def test_an_evidence_file_missing_on_disk_is_404(client, book, people):
     evidence.file.storage.delete(evidence.file.name)
     url = reverse("corrections:evidence_download", args=[correction.pk, evidence.pk])
     assert get(client, people["teacher"], url).status_code == 404
+
+
+def test_the_homeroom_teacher_draws_up_attendance_minutes_through_the_pages(client, book, people):
+    from attendance.selectors import attendance_days
+    from attendance.services import CellChange, attendance_record_many
+
+    class_group = book.cs.class_group
+    day = attendance_days(class_group, book.term.start_date, book.term.end_date, [book.term])[0]
+    attendance_record_many(
+        class_group=class_group, changes=[CellChange(book.enrolments[0].pk, day, "all", "K", 0)], actor=book.homeroom
+    )
+    lock(book, scope=BookLock.Scope.CLASS, class_group=class_group, column="attendance")
+    page = get(client, people["homeroom"], reverse("corrections:minutes_new")).content.decode()
+    assert f'value="cg:{class_group.pk}:attendance"' in page
+    response = post(
+        client,
+        people["homeroom"],
+        reverse("corrections:minutes_new"),
+        {"target": f"cg:{class_group.pk}:attendance", "term": str(book.term.pk)},
+    )
+    correction = Correction.objects.get()
+    assert response.status_code == 302 and correction.kind == "attendance"
+    page = get(client, people["homeroom"], reverse("corrections:minutes", args=[correction.pk])).content.decode()
+    column = f"{day.isoformat()}/all"
+    assert f'value="{column}"' in page and day.strftime("%d/%m/%Y") in page
+    response = post(
+        client,
+        people["homeroom"],
+        reverse("corrections:line_add", args=[correction.pk]),
+        _line(book, column=column, new_value="P", reason_text="Có đơn xin phép của cha mẹ"),
+    )
+    assert response.status_code == 302
+    line = CorrectionLine.objects.get()
+    assert (line.old_value, line.new_value) == ("K", "P")
+    page = get(client, people["homeroom"], reverse("corrections:minutes", args=[correction.pk])).content.decode()
+    assert "Có đơn xin phép của cha mẹ" in page

@@ -46,6 +46,26 @@ def locked():
     return world
 
 
+def _carry_out(world, correction):
+    """Evidence, submission (straight to the principal: the homeroom teacher asked), approval, and the
+    teacher's and the admin's confirmations; returns the applied minutes."""
+    corrections.evidence_add(
+        actor=world.homeroom,
+        correction=correction,
+        upload=SimpleUploadedFile("bien-ban.pdf", PDF, content_type="application/pdf"),
+        kind="other",
+    )
+    correction = corrections.correction_submit(actor=world.homeroom, correction=correction)
+    assert correction.status == Correction.Status.PENDING
+    correction = corrections.correction_decide(
+        actor=world.users[Role.PRINCIPAL], correction=correction, approve=True, comment="Đồng ý"
+    )
+    corrections.correction_confirm(actor=world.homeroom, correction=correction)
+    correction = corrections.correction_confirm(actor=world.users[Role.ADMIN_BOARD], correction=correction)
+    assert correction.status == Correction.Status.APPLIED
+    return correction
+
+
 def test_a_direct_write_to_a_locked_rating_is_refused(locked):
     student = locked.enrolments[0]
     with pytest.raises(ValidationError, match="Khóa đánh giá rèn luyện học kì I"):
@@ -84,20 +104,7 @@ def test_an_approved_correction_changes_a_locked_rating(locked):
         reason_text="Nhập nhầm mức của học sinh khác",
     )
     assert (line.old_value, line.new_value) == ("Khá", "Tốt")
-    corrections.evidence_add(
-        actor=world.homeroom,
-        correction=correction,
-        upload=SimpleUploadedFile("bien-ban.pdf", PDF, content_type="application/pdf"),
-        kind="other",
-    )
-    correction = corrections.correction_submit(actor=world.homeroom, correction=correction)
-    assert correction.status == Correction.Status.PENDING  # no homeroom step: the homeroom teacher asked
-    correction = corrections.correction_decide(
-        actor=world.users[Role.PRINCIPAL], correction=correction, approve=True, comment="Đồng ý"
-    )
-    corrections.correction_confirm(actor=world.homeroom, correction=correction)
-    correction = corrections.correction_confirm(actor=world.users[Role.ADMIN_BOARD], correction=correction)
-    assert correction.status == Correction.Status.APPLIED
+    correction = _carry_out(world, correction)
     rating = ConductRating.objects.get(enrolment=student, period=TERM1)
     assert rating.level == "Tốt" and rating.version == 2
     last = rating.history.first()
@@ -205,19 +212,7 @@ def test_a_tt58_year_conduct_is_corrected_by_approved_minutes(tt58_year_locked):
         reason_text="Biên bản họp xét hạnh kiểm ghi mức Tốt",
     )
     assert (line.old_value, line.new_value) == ("Khá", "Tốt")
-    corrections.evidence_add(
-        actor=world.homeroom,
-        correction=correction,
-        upload=SimpleUploadedFile("bien-ban.pdf", PDF, content_type="application/pdf"),
-        kind="other",
-    )
-    correction = corrections.correction_submit(actor=world.homeroom, correction=correction)
-    correction = corrections.correction_decide(
-        actor=world.users[Role.PRINCIPAL], correction=correction, approve=True, comment="Đồng ý"
-    )
-    corrections.correction_confirm(actor=world.homeroom, correction=correction)
-    correction = corrections.correction_confirm(actor=world.users[Role.ADMIN_BOARD], correction=correction)
-    assert correction.status == Correction.Status.APPLIED
+    correction = _carry_out(world, correction)
     assert ConductRating.objects.get(enrolment=student, period=YEAR).level == "Tốt"
     assert ConductRating.objects.get(enrolment=student, period=TERM2).level == "Khá"  # the term is untouched
     assert LockMap(world.class_group, None).state(column="results").locked
