@@ -176,3 +176,24 @@ def test_the_target_refuses_stale_cells_itself(locked):
         )
     assert _mark(book.enrolments[0]).code == "K"
     assert _mark(book.enrolments[1], OTHER_DAY).code == "P"
+
+
+def test_the_printed_attendance_minutes_name_days_and_codes(locked):
+    import io
+
+    from pypdf import PdfReader
+
+    from corrections.pdf import minutes_pdf
+
+    book = locked
+    correction = _approve(book, _draft(book, [(0, COLUMN, "p")]))
+    reader = PdfReader(io.BytesIO(minutes_pdf(correction)))
+    text = " ".join(" ".join(page.extract_text() for page in reader.pages).split())
+    for expected in (
+        "BIÊN BẢN SỬA CHỮA SỐ LIỆU ĐIỂM DANH (CHUYÊN CẦN)",
+        "Ngày học",
+        "02/11/2026",
+        "P: vắng có phép; K: vắng không phép; M: đi muộn",
+    ):
+        assert expected in text
+    assert "SỬA CHỮA ĐIỂM, SỬA CHỮA MỨC ĐÁNH GIÁ" not in text
