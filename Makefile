@@ -7,7 +7,7 @@ PG_URL ?= postgres://postgres@127.0.0.1:5432/sodiem
 REDIS_URL ?= redis://127.0.0.1:6379/15
 APT_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core gettext poppler-utils chromium
 
-.PHONY: run test test-services lint system-deps messages migrate seed worker clean bench
+.PHONY: run test test-services lint system-deps messages migrate seed worker clean bench load-test
 
 $(VENV)/.installed: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -62,7 +62,12 @@ worker: $(VENV)/.installed .env
 	$(VENV)/bin/celery -A gradebook worker -l info --concurrency 2
 
 bench: $(VENV)/.installed
-	@for f in bench/*.py; do echo "== $$f"; $(PY) $$f; done
+	@for f in bench/*.py; do case $$f in */locustfile.py|*/load_test.py) continue;; esac; echo "== $$f"; $(PY) $$f; done
+
+# G14/G15: 100 teachers at the entry deadline against gunicorn + PostgreSQL (about 12 minutes).
+load-test: $(VENV)/.installed
+	$(VENV)/bin/pip install --quiet -r requirements-bench.txt
+	$(PY) bench/load_test.py
 
 clean:
 	rm -rf var/db.sqlite3* var/static
