@@ -13,7 +13,6 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from simple_history.utils import update_change_reason
 
 from schools.models import ClassGroup, ClassSubject, HomeroomAssignment, School, TeachingAssignment
 
@@ -158,8 +157,10 @@ def homeroom_end(
         raise ValidationError(_("An assignment cannot end before it starts."))
     assignment.ends_on = ends_on
     assignment._history_user = actor
+    # Set before the save: update_change_reason() would UPDATE the history row, which the
+    # append-only history tables refuse (schools.audit).
+    assignment._change_reason = reason
     assignment.save(update_fields=["ends_on"])
-    update_change_reason(assignment, reason)
     permissions_sync(user=assignment.teacher)
     return assignment
 

@@ -32,6 +32,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from schools import audit
 from schools.models import ClassGroup, School, TeachingAssignment, Term
 
 from . import books, pdf
@@ -307,10 +308,13 @@ def _build(job: Job, today: date) -> None:
         )
         return
     report = _Reporter(job)
+    # Seal the history written so far and print the chain's head: the paper then anchors the
+    # audit trail as it stood when the book was made (goal G6).
+    head = audit.seal_and_head()
     if job.kind == Job.Kind.CLASS_BOOK:
-        rendered = pdf.class_book_pdf(book, printed_on=today, fingerprint=fingerprint, progress=report)
+        rendered = pdf.class_book_pdf(book, printed_on=today, fingerprint=fingerprint, progress=report, audit_head=head)
     else:
-        rendered = pdf.teacher_book_pdf(book, printed_on=today, progress=report)
+        rendered = pdf.teacher_book_pdf(book, printed_on=today, progress=report, audit_head=head)
     _finish(
         job,
         file=None,

@@ -167,7 +167,7 @@ def _mm(value: float) -> str:
     return f"{value:.1f}"
 
 
-def class_book_sections(book: ClassBook, *, printed_on: date, fingerprint: str) -> list[Section]:
+def class_book_sections(book: ClassBook, *, printed_on: date, fingerprint: str, audit_head: str = "") -> list[Section]:
     """The book in the order of the ministry's form (§10.2)."""
     lines = _lines(book.students)
     base = {
@@ -225,7 +225,7 @@ def class_book_sections(book: ClassBook, *, printed_on: date, fingerprint: str) 
             {"c": c, "classification_lines": [(s, cls, r) for (s, cls), r in zip(lines, c.rows, strict=True)]}
         )
         sections.append(Section("printing/pdf/year.html", context, pages=2, label="Tổng hợp, xếp loại cả năm"))
-    closing = {**base, "months": book.months, "short_fingerprint": fingerprint[:12]}
+    closing = {**base, "months": book.months, "short_fingerprint": fingerprint[:12], "audit_head": audit_head}
     sections.append(Section("printing/pdf/closing.html", closing, pages=2, label="Phê duyệt"))
     return sections
 
@@ -243,9 +243,16 @@ def _summary_context(base: dict, lines, summary, roman: str, width_left: float) 
 
 
 def class_book_pdf(
-    book: ClassBook, *, printed_on: date, fingerprint: str, progress: Progress | None = None
+    book: ClassBook,
+    *,
+    printed_on: date,
+    fingerprint: str,
+    progress: Progress | None = None,
+    audit_head: str = "",
 ) -> Rendered:
-    sections = class_book_sections(book, printed_on=printed_on, fingerprint=fingerprint)
+    """``audit_head``: the audit chain's head (``schools.audit.head_text``), printed on the last page
+    so that a later edit of the history no longer matches the paper (goal G6)."""
+    sections = class_book_sections(book, printed_on=printed_on, fingerprint=fingerprint, audit_head=audit_head)
     footer = f"Lớp {book.class_name} – Năm học {book.year_name} – Trang "
     title = f"Sổ theo dõi và đánh giá học sinh lớp {book.class_name} năm học {book.year_name}"
     return render(sections, A3, title=title, footer=footer, rows=len(book.students), progress=progress)
@@ -254,7 +261,9 @@ def class_book_pdf(
 # --- the teacher's book (A4) ----------------------------------------------------------------------
 
 
-def teacher_book_pdf(book: TeacherBook, *, printed_on: date, progress: Progress | None = None) -> Rendered:
+def teacher_book_pdf(
+    book: TeacherBook, *, printed_on: date, progress: Progress | None = None, audit_head: str = ""
+) -> Rendered:
     lines = [
         (s, cls, marks, comment)
         for (s, cls), marks, comment in zip(_lines(book.students), book.rows, book.comments, strict=True)
@@ -266,6 +275,7 @@ def teacher_book_pdf(book: TeacherBook, *, printed_on: date, progress: Progress 
         "width": "10.5",
         "printed_on": printed_on.strftime("%d/%m/%Y"),
         "province_short": _province(book.school.province),
+        "audit_head": audit_head,
     }
     footer = f"{book.teacher} – {book.subject} – Lớp {book.class_name} – Trang "
     sections = [Section("printing/pdf/teacher_book.html", context, pages=3, label=book.subject)]

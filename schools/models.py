@@ -630,3 +630,34 @@ class BookLock(models.Model):
             and self.starts_at <= moment
             and (self.ends_at is None or moment < self.ends_at)
         )
+
+
+class AuditSeal(models.Model):
+    """One link of the hash chain over the history tables (performance §3, goal G6).
+
+    A seal covers the history rows of one historical model with ``after_history_id < history_id <=
+    last_history_id``: their ids and row hashes are packed in ``rows`` and folded, with the previous
+    seal's digest, into ``digest``. Seals are only ever appended (``schools.audit``); the newest
+    digest is printed on the books, so a change made later to a sealed row, or to the seals, no
+    longer matches the paper. No history of its own: the chain is its own record.
+    """
+
+    seq = models.PositiveBigIntegerField(_("sequence number"), unique=True)
+    model_label = models.CharField(_("history table"), max_length=100)
+    after_history_id = models.BigIntegerField(_("after history id"))
+    last_history_id = models.BigIntegerField(_("last history id"))
+    count = models.PositiveIntegerField(_("rows"))
+    fields = models.JSONField(_("columns"))
+    rows = models.BinaryField(_("row hashes"))
+    prev_digest = models.CharField(_("previous digest"), max_length=64)
+    digest = models.CharField(_("digest"), max_length=64)
+    sealed_at = models.DateTimeField(_("sealed at"))
+
+    class Meta:
+        verbose_name = _("audit seal")
+        verbose_name_plural = _("audit seals")
+        ordering = ["seq"]
+        indexes = [models.Index(fields=["model_label", "last_history_id"], name="audit_seal_model")]
+
+    def __str__(self) -> str:
+        return f"#{self.seq} {self.digest[:16]}"
