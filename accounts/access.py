@@ -189,3 +189,48 @@ def get_class_subject_for_entry(user: User, class_subject_id: int) -> ClassSubje
     if not class_subjects_taught(user).filter(pk=cs.pk).exists():
         raise PermissionDenied(_("Only the teacher assigned to this subject can enter its scores."))
     return cs
+
+
+# Accounts of the school: the admin board runs them (BM Đ8.1); the principal oversees them,
+# read only (BM Đ3.2). A superuser counts as the admin board of their own school.
+def _account_scope(user: User, *, change: bool) -> Actor:
+    actor = actor_for(user)
+    if user.is_superuser or actor.has(Role.ADMIN_BOARD):
+        pass
+    elif actor.has(Role.PRINCIPAL):
+        if change:
+            raise PermissionDenied(_("The principal oversees accounts; the admin board changes them."))
+    else:
+        raise PermissionDenied(_("Only the admin board manages accounts."))
+    if actor.school_id is None:
+        raise Http404
+    return actor
+
+
+def require_account_reader(user: User) -> Actor:
+    return _account_scope(user, change=False)
+
+
+def require_account_manager(user: User) -> Actor:
+    return _account_scope(user, change=True)
+
+
+def can_manage_accounts(user: User) -> bool:
+    actor = actor_for(user)
+    return user.is_superuser or actor.has(Role.ADMIN_BOARD)
+
+
+def get_account_for_view(user: User, account_id: int) -> User:
+    """An account of the reader's school; accounts of other schools do not exist for them (404)."""
+    actor = require_account_reader(user)
+    account = User.objects.filter(pk=account_id, school_id=actor.school_id).select_related("school").first()
+    if account is None:
+        raise Http404
+    return account
+
+
+def get_account_for_change(user: User, account_id: int) -> User:
+    """An account of the manager's school: outsiders 404, the principal (read only) 403."""
+    account = get_account_for_view(user, account_id)
+    require_account_manager(user)
+    return account

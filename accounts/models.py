@@ -29,6 +29,8 @@ class User(AbstractUser):
         verbose_name=_("school"),
         help_text=_("Empty for supervisors of a district or province office."),
     )
+    # Set when the admin board hands out a one-time password; cleared when the person picks their own.
+    must_change_password = models.BooleanField(_("must change password"), default=False)
     history = HistoricalRecords(excluded_fields=["password", "last_login"])
 
     class Meta:

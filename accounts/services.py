@@ -7,14 +7,28 @@ the same transaction, so a right never outlives its assignment.
 
 from __future__ import annotations
 
+import re
+import secrets
+import unicodedata
 from datetime import date
 
+from django.conf import settings
+from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from schools.models import ClassGroup, ClassSubject, HomeroomAssignment, School, TeachingAssignment
+from schools.models import (
+    ClassGroup,
+    ClassSubject,
+    Department,
+    HomeroomAssignment,
+    School,
+    Student,
+    TeachingAssignment,
+)
 
 from .models import ClassGroupUserObjectPermission, ClassSubjectUserObjectPermission, Role, RoleGrant, User
 
@@ -40,16 +54,26 @@ def user_create(
     email: str = "",
     phone: str = "",
     actor: User | None = None,
+    must_change_password: bool = False,
+    reason: str = "",
 ) -> User:
     """Create a personal account. ``password=None`` makes an account that cannot log in yet."""
     if User.objects.filter(username__iexact=username).exists():
         raise ValidationError({"username": _("This username is already taken.")})
-    user = User(username=username, full_name=full_name, school=school, email=email, phone=phone)
+    user = User(
+        username=username,
+        full_name=full_name,
+        school=school,
+        email=email,
+        phone=phone,
+        must_change_password=must_change_password,
+    )
     if password:
         user.set_password(password)
     else:
         user.set_unusable_password()
     user._history_user = actor
+    user._change_reason = reason or None
     user.full_clean(exclude=["password"])
     user.save()
     return user
@@ -64,20 +88,273 @@ def role_grant(
     student=None,
     district=None,
     actor: User | None = None,
+    reason: str = "",
 ) -> RoleGrant:
-    """Give a person a role (idempotent)."""
+    """Give a person a role (idempotent); a new grant is recorded with the acting user."""
     if role not in Role.values:
         raise ValidationError(_("Unknown role."))
-    grant, _created = RoleGrant.objects.get_or_create(
-        user=user, role=role, school=school, department=department, student=student, district=district
-    )
+    scope = {"school": school, "department": department, "student": student, "district": district}
+    grant = RoleGrant.objects.filter(user=user, role=role, **scope).first()
+    if grant is None:
+        grant = RoleGrant(user=user, role=role, **scope)
+        grant._history_user = actor
+        grant._change_reason = reason or None
+        grant.save()
     return grant
 
 
-def role_revoke(*, grant: RoleGrant, actor: User, reason: str) -> None:
+@transaction.atomic
+def role_revoke(*, grant: RoleGrant, actor: User | None, reason: str) -> None:
+    """Take a role away. The row goes; its history keeps the grant, who revoked it, when and why."""
+    reason = _require_reason(reason)
+    if grant.role == Role.TEACHER:
+        today = _today()
+        open_homerooms = HomeroomAssignment.objects.filter(teacher_id=grant.user_id).filter(
+            Q(ends_on__isnull=True) | Q(ends_on__gt=today)
+        )
+        open_teaching = TeachingAssignment.objects.filter(teacher_id=grant.user_id).filter(
+            Q(ends_on__isnull=True) | Q(ends_on__gt=today)
+        )
+        if open_homerooms.exists() or open_teaching.exists():
+            raise ValidationError(
+                _("This teacher still has open homeroom or teaching assignments: end them before removing the role.")
+            )
+    if actor is not None and grant.user_id == actor.pk and grant.role == Role.ADMIN_BOARD:
+        raise ValidationError(_("You cannot remove your own admin board role: ask another member of the board."))
     grant._history_user = actor
     grant._change_reason = reason
     grant.delete()
+
+
+def _require_reason(reason: str) -> str:
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": _("Give the reason or the principal's decision for this change.")})
+    return reason
+
+
+def _remove_diacritics(text: str) -> str:
+    text = text.replace("đ", "d").replace("Đ", "D")
+    decomposed = unicodedata.normalize("NFD", text)
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+def username_base(full_name: str) -> str:
+    """The school's username style: given name, then the initials of the family and middle names,
+    without diacritics ("Nguyễn Thị Lan" → "lannt")."""
+    words = [w for w in re.split(r"[^\w]+", _remove_diacritics(full_name).lower()) if w]
+    if not words:
+        return ""
+    return words[-1] + "".join(w[0] for w in words[:-1])
+
+
+def username_suggest(full_name: str) -> str:
+    """A free username in the school's style: ``lannt``, then ``lannt2``, ``lannt3``…"""
+    base = username_base(full_name)
+    if not base:
+        return ""
+    taken = {
+        name.lower() for name in User.objects.filter(username__istartswith=base).values_list("username", flat=True)
+    }
+    if base not in taken:
+        return base
+    number = 2
+    while f"{base}{number}" in taken:
+        number += 1
+    return f"{base}{number}"
+
+
+def one_time_password() -> str:
+    """Twelve characters without look-alikes (0/O, 1/l/I), easy to read out over the phone."""
+    alphabet = "abcdefghjkmnpqrstuvwxyz23456789"
+    return "-".join("".join(secrets.choice(alphabet) for _ in range(4)) for _ in range(3))
+
+
+def _check_password(password: str, user: User) -> None:
+    try:
+        validate_password(password, user)
+    except ValidationError as exc:
+        raise ValidationError({"password": exc.messages}) from exc
+
+
+@transaction.atomic
+def account_create(
+    *,
+    school: School,
+    full_name: str,
+    username: str = "",
+    password: str = "",
+    email: str = "",
+    phone: str = "",
+    actor: User,
+) -> tuple[User, str]:
+    """Create a personal account for the school. Without a password one is generated; either way
+    the person must choose their own at first login. Returns the account and the one-time password
+    (shown once to the admin board, never stored in clear)."""
+    full_name = " ".join(full_name.split())
+    if not full_name:
+        raise ValidationError({"full_name": _("Enter the person's full name.")})
+    username = (username or "").strip().lower() or username_suggest(full_name)
+    if not username:
+        raise ValidationError({"username": _("Enter a username.")})
+    if User.objects.filter(username__iexact=username).exists():
+        raise ValidationError(
+            {
+                "username": _("The username “%(taken)s” is already taken. A free one: “%(free)s”.")
+                % {"taken": username, "free": username_suggest(full_name) or username + "2"}
+            }
+        )
+    generated = not password
+    password = password or one_time_password()
+    probe = User(username=username, full_name=full_name, email=email)
+    if not generated:
+        _check_password(password, probe)
+    user = user_create(
+        username=username,
+        full_name=full_name,
+        password=password,
+        school=school,
+        email=email,
+        phone=phone,
+        actor=actor,
+        must_change_password=True,
+        reason=_("Account created"),
+    )
+    return user, password
+
+
+@transaction.atomic
+def account_update(*, account: User, full_name: str, email: str, phone: str, actor: User, reason: str = "") -> User:
+    full_name = " ".join(full_name.split())
+    if not full_name:
+        raise ValidationError({"full_name": _("Enter the person's full name.")})
+    account.full_name, account.email, account.phone = full_name, email.strip(), phone.strip()
+    account.full_clean(exclude=["password"])
+    account._history_user = actor
+    account._change_reason = reason or _("Profile edited")
+    account.save(update_fields=["full_name", "email", "phone"])
+    return account
+
+
+@transaction.atomic
+def account_set_active(*, account: User, active: bool, actor: User, reason: str) -> User:
+    """Deactivate or reactivate an account. Accounts are never deleted: their history names them."""
+    reason = _require_reason(reason)
+    if not active and account.pk == actor.pk:
+        raise ValidationError(_("You cannot deactivate your own account."))
+    account.is_active = active
+    account._history_user = actor
+    account._change_reason = reason
+    account.save(update_fields=["is_active"])
+    return account
+
+
+@transaction.atomic
+def account_password_reset(*, account: User, actor: User, password: str = "", reason: str = "") -> str:
+    """Set a new password (generated unless given) that the person must change at next login."""
+    if password:
+        _check_password(password, account)
+    else:
+        password = one_time_password()
+    account.set_password(password)
+    account.must_change_password = True
+    account._history_user = actor
+    account._change_reason = reason or _("Password reset by the admin board")
+    account.save(update_fields=["password", "must_change_password"])
+    return password
+
+
+@transaction.atomic
+def account_homeroom_end(*, assignment: HomeroomAssignment, actor: User, reason: str) -> HomeroomAssignment:
+    return homeroom_end(assignment=assignment, actor=actor, reason=_require_reason(reason))
+
+
+def account_password_changed(*, account: User) -> None:
+    """The person chose their own password: the one-time password is gone."""
+    if account.must_change_password:
+        account.must_change_password = False
+        account._history_user = account
+        account._change_reason = _("Own password chosen")
+        account.save(update_fields=["must_change_password"])
+
+
+def login_is_locked(username: str) -> bool:
+    """Whether django-axes currently refuses this username (from some address)."""
+    from axes.models import AccessAttempt
+
+    since = timezone.now() - settings.AXES_COOLOFF_TIME
+    return AccessAttempt.objects.filter(
+        username=username, failures_since_start__gte=settings.AXES_FAILURE_LIMIT, attempt_time__gte=since
+    ).exists()
+
+
+@transaction.atomic
+def account_unlock(*, account: User, actor: User, reason: str = "") -> int:
+    """Clear django-axes' failed attempts for the username, from every address. The unlock is
+    recorded on the account's history (axes keeps no history of its own)."""
+    from axes.handlers.proxy import AxesProxyHandler
+
+    removed = AxesProxyHandler.reset_attempts(username=account.username)
+    account._history_user = actor
+    account._change_reason = reason or _("Login unlocked (%(n)s failed attempts cleared)") % {"n": removed}
+    # A write of an unchanged field: it is what makes simple-history record who unlocked and when.
+    account.save(update_fields=["is_active"])
+    return removed
+
+
+@transaction.atomic
+def account_role_add(
+    *,
+    account: User,
+    role: str,
+    actor: User,
+    reason: str,
+    department: Department | None = None,
+    class_group: ClassGroup | None = None,
+    student: Student | None = None,
+) -> RoleGrant | HomeroomAssignment:
+    """Grant one role of the school's roles-and-permissions table, with its scope, to an account of
+    the school. ``role="homeroom"`` makes the person the homeroom teacher of ``class_group``."""
+    reason = _require_reason(reason)
+    school = account.school
+    if school is None:
+        raise ValidationError(_("This account belongs to no school."))
+    if role == HOMEROOM:
+        if class_group is None:
+            raise ValidationError({"class_group": _("Choose the class.")})
+        if class_group.school_year.school_id != school.pk:
+            raise ValidationError({"class_group": _("This class is not in the account's school.")})
+        if not RoleGrant.objects.filter(user=account, role=Role.TEACHER, school=school).exists():
+            raise ValidationError(_("Only a teacher can be a homeroom teacher: grant the teacher role first."))
+        return homeroom_assign(teacher=account, class_group=class_group, actor=actor, reason=reason)
+    if role not in GRANTABLE_ROLES:
+        raise ValidationError({"role": _("Unknown role.")})
+    if role == Role.DEPARTMENT_HEAD:
+        if department is None:
+            raise ValidationError({"department": _("Choose the department.")})
+        if department.school_id != school.pk:
+            raise ValidationError({"department": _("This department is not in the account's school.")})
+        return role_grant(user=account, role=role, school=school, department=department, actor=actor, reason=reason)
+    if role in (Role.PARENT, Role.STUDENT):
+        if student is None:
+            raise ValidationError({"student_code": _("Enter the student's code.")})
+        if student.school_id != school.pk:
+            raise ValidationError({"student_code": _("This student is not in the account's school.")})
+        return role_grant(user=account, role=role, student=student, actor=actor, reason=reason)
+    return role_grant(user=account, role=role, school=school, actor=actor, reason=reason)
+
+
+HOMEROOM = "homeroom"
+GRANTABLE_ROLES = (
+    Role.TEACHER,
+    Role.DEPARTMENT_HEAD,
+    Role.VICE_PRINCIPAL,
+    Role.PRINCIPAL,
+    Role.OFFICE,
+    Role.ADMIN_BOARD,
+    Role.PARENT,
+    Role.STUDENT,
+)
 
 
 @transaction.atomic

@@ -42,6 +42,8 @@ MENU = [
         pgettext_lazy("menu", "Reports"),
         {Role.PRINCIPAL, Role.VICE_PRINCIPAL, Role.ADMIN_BOARD, Role.OFFICE, Role.SUPERVISOR},
     ),
+    # The admin board runs the accounts (BM Đ8.1); the principal oversees them, read only (BM Đ3.2).
+    ("account_list", pgettext_lazy("menu", "Accounts"), {Role.ADMIN_BOARD, Role.PRINCIPAL}),
 ]
 
 
