@@ -3,8 +3,8 @@ record signatures, seal across pages, archive").
 
 The office prints and keeps the register (BM Đ9, LC Đ9.2, LC Đ12); the vice-principal directs the
 printing (LC Đ4.9): he may start print jobs and read the register, not record in it; the principal
-reads (R). A teacher prints his own A4 book, for his own teaching assignments only. Outsiders get
-404, people of the school without the right 403.
+reads (R). A teacher prints his own A4 book, for his own teaching assignments only, while they
+last. Outsiders get 404, people of the school without the right 403.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from django.db.models import QuerySet
 from django.http import Http404
 from django.utils.translation import gettext as _
 
-from accounts.access import actor_for
+from accounts.access import actor_for, class_subjects_taught
 from accounts.models import Role, User
 from schools.models import ClassGroup, TeachingAssignment
 
@@ -93,14 +93,15 @@ def get_class_for_register(user: User, class_id: int) -> ClassGroup:
 
 def assignments_printable(user: User) -> QuerySet[TeachingAssignment]:
     """Teaching assignments whose A4 book the user may print: every one of the school for the office
-    and the vice-principal, one's own otherwise."""
+    and the vice-principal, one's own otherwise, while it lasts (the right to print ends with the
+    assignment, as the right to open its grid does)."""
     actor = actor_for(user)
     if actor.school_id is None:
         return TeachingAssignment.objects.none()
     qs = TeachingAssignment.objects.filter(class_subject__class_group__school_year__school_id=actor.school_id)
     if actor.has(*PRINTERS):
         return qs
-    return qs.filter(teacher=user)
+    return qs.filter(teacher=user, class_subject__in=class_subjects_taught(user))
 
 
 def get_assignment_for_print(user: User, assignment_id: int) -> TeachingAssignment:
@@ -118,8 +119,10 @@ def get_assignment_for_print(user: User, assignment_id: int) -> TeachingAssignme
     )
     if assignment is None:
         raise Http404
-    if assignment.teacher_id == user.pk or actor.has(*PRINTERS):
+    if actor.has(*PRINTERS):
         return assignment
+    if assignment.teacher_id == user.pk and class_subjects_taught(user).filter(pk=assignment.class_subject_id).exists():
+        return assignment  # his own assignment, still running: an ended one is no longer his to know about
     if actor.has(Role.PRINCIPAL):
         raise PermissionDenied(_("You do not have the right to do this."))
     raise Http404
