@@ -67,3 +67,32 @@ def test_ruff_is_clean():
         [sys.executable, "-m", "ruff", "check", "--quiet", str(ROOT)], capture_output=True, text=True, check=False
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def _catalog(po: pathlib.Path) -> dict:
+    import gettext
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        mo = pathlib.Path(tmp) / "django.mo"
+        subprocess.run(["msgfmt", "-o", str(mo), str(po)], check=True)  # noqa: S603, S607 - fixed arguments
+        with mo.open("rb") as handle:
+            return {key: value for key, value in gettext.GNUTranslations(handle)._catalog.items() if key}
+
+
+def test_no_two_catalogs_translate_one_message_differently():
+    """Django merges the apps' catalogs: the first app that has a message decides it everywhere, so an
+    app re-translating a shared message ("Reason", "Status") silently changes the other apps' pages."""
+    catalogs = {
+        po.relative_to(ROOT).as_posix(): _catalog(po)
+        for po in [*sorted(ROOT.glob("*/locale/vi/LC_MESSAGES/django.po")), ROOT / "locale/vi/LC_MESSAGES/django.po"]
+        if ".venv" not in po.parts
+    }
+    first: dict = {}
+    clashes = []
+    for name, catalog in catalogs.items():
+        for key, value in catalog.items():
+            if key in first and first[key][1] != value:
+                clashes.append(f"{key!r}: {first[key][0]} “{first[key][1]}” ≠ {name} “{value}”")
+            first.setdefault(key, (name, value))
+    assert clashes == []

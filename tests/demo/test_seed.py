@@ -57,8 +57,9 @@ def test_the_demo_school_is_realistic(demo):
     assert {"transferred_out", "dropped_out", "transferred_in"} <= statuses
     # Last year's grade 9 completed the programme.
     previous = SchoolYear.objects.get(school__code=SCHOOL_CODE, is_current=False)
-    assert set(Enrolment.objects.filter(school_year=previous, class_group__grade_level=9).values_list(
-        "status", flat=True)) == {"graduated"}
+    assert set(
+        Enrolment.objects.filter(school_year=previous, class_group__grade_level=9).values_list("status", flat=True)
+    ) == {"graduated"}
     # Names are Vietnamese, with diacritics.
     assert any("Nguyễn" in s[1] for s in snapshot())
 
