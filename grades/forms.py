@@ -25,7 +25,10 @@ class CellForm(forms.Form):
     no_makeup = forms.BooleanField(required=False)
 
     def entry(self) -> Entry:
-        data = self.cleaned_data
+        return self.entry_of(self.cleaned_data)
+
+    @staticmethod
+    def entry_of(data: dict) -> Entry:
         return Entry(
             enrolment_id=data["hs"],
             term_id=data["term"],
@@ -59,12 +62,19 @@ class EntriesForm(forms.Form):
             raise forms.ValidationError(_("There is nothing to apply."))
         if len(raw) > MAX_ENTRIES:
             raise forms.ValidationError(_("Too many cells at once."))
+        # Each cell is checked by CellForm's own fields (one form's fields reused: building a form
+        # a cell deep-copies its fields, half the time of a whole-grid save).
+        fields = CellForm().fields
         entries = []
         for item in raw:
-            form = CellForm(data=item if isinstance(item, dict) else {})
-            if not form.is_valid():
-                raise forms.ValidationError(_("A cell of the list is malformed."))
-            entries.append(form.entry())
+            data = item if isinstance(item, dict) else {}
+            cleaned = {}
+            try:
+                for name, field in fields.items():
+                    cleaned[name] = field.clean(field.widget.value_from_datadict(data, {}, name))
+            except forms.ValidationError:
+                raise forms.ValidationError(_("A cell of the list is malformed.")) from None
+            entries.append(CellForm.entry_of(cleaned))
         return entries
 
 

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
+from django.db.models import Subquery
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
@@ -96,29 +97,34 @@ class GridSpec:
 
 
 def grid_spec(class_subject: ClassSubject) -> GridSpec:
-    """The columns of a class's subject under its school year's rule set (three queries).
+    """The columns of a class's subject under its school year's rule set (one query: the year's
+    terms, each carrying the rule set's code and the subject's periods).
 
     ``class_subject`` must come with ``class_group__school_year`` and ``subject`` selected.
     """
     class_group = class_subject.class_group
     year = class_group.school_year
-    code = (
-        GradeRuleSet.objects.filter(school_year_id=year.pk, grade_level=class_group.grade_level)
-        .values_list("rule_set", flat=True)
-        .first()
+    rule_sets = GradeRuleSet.objects.filter(school_year_id=year.pk, grade_level=class_group.grade_level)
+    offerings = SubjectOffering.objects.filter(
+        school_year_id=year.pk, subject_id=class_subject.subject_id, grade_level=class_group.grade_level
     )
+    rule_set_code = Subquery(rule_sets.order_by().values("rule_set")[:1])
+    periods_per_year = Subquery(offerings.order_by().values("periods_per_year")[:1])
+    terms = tuple(
+        Term.objects.filter(school_year_id=year.pk)
+        .annotate(grid_rule_set=rule_set_code, grid_periods=periods_per_year)
+        .order_by("number")
+    )
+    if terms:
+        code, periods = terms[0].grid_rule_set, terms[0].grid_periods
+    else:  # a year without terms yet: ask the two tables themselves
+        code = rule_sets.values_list("rule_set", flat=True).first()
+        periods = offerings.values_list("periods_per_year", flat=True).first()
     if code is None:
         raise GridUnavailable(
             _("The school year %(year)s has no rule set for grade %(grade)s: the admin board must choose one.")
             % {"year": year.name, "grade": class_group.grade_level}
         )
-    periods = (
-        SubjectOffering.objects.filter(
-            school_year_id=year.pk, subject_id=class_subject.subject_id, grade_level=class_group.grade_level
-        )
-        .values_list("periods_per_year", flat=True)
-        .first()
-    )
     if periods is None:
         raise GridUnavailable(
             _("%(subject)s is not offered to grade %(grade)s in %(year)s: its periods per year are unknown.")
@@ -136,7 +142,6 @@ def grid_spec(class_subject: ClassSubject) -> GridSpec:
         )
     )
     columns = rule_set.columns(kind, periods).columns
-    terms = tuple(Term.objects.filter(school_year_id=year.pk).order_by("number"))
     return GridSpec(
         class_subject=class_subject,
         school_year=year,

@@ -17,8 +17,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
 from accounts.access import class_subjects_visible
-from schools.locks import LockMap, LockState
-from schools.models import ClassSubject, Enrolment, School, Term
+from schools.locks import LockState, lock_maps
+from schools.models import ClassSubject, Enrolment, Term
 from schools.sorting import vietnamese_sorted
 
 from .grid import (
@@ -179,9 +179,11 @@ def grid_page(
     mode: str,
     can_edit: bool,
     today: date | None = None,
+    other_subjects: Sequence[ClassSubject] | None = None,
 ) -> GridPage:
-    """Everything the grid shows, in a fixed number of queries: students, cells, comments, test
-    dates, locks (one per term), deadlines (one per periodic column), the class's other subjects."""
+    """Everything the grid shows, in a fixed number of queries whatever the number of students,
+    columns or terms: students, cells, comments, test dates, locks (one query for every term),
+    the class's other subjects (none when the caller read them, ``get_grid_for_view``)."""
     today = today or timezone.localdate()
     class_subject = spec.class_subject
     terms = list(terms)
@@ -203,11 +205,12 @@ def grid_page(
         (d.term_id, d.column): d.test_date
         for d in AssessmentDate.objects.filter(class_subject_id=class_subject.pk, term_id__in=term_ids)
     }
-    school = School.objects.get(pk=spec.school_year.school_id)
+    school = spec.school_year.school  # selected with the class's subject by the access layer
+    locks_by_term = lock_maps(class_subject.class_group, terms)
 
     blocks = []
     for term in terms:
-        locks = LockMap(class_subject.class_group, term)
+        locks = locks_by_term[term.pk]
         columns = []
         for column in spec.columns:
             own_date = dates.get((term.pk, column.key))
@@ -291,12 +294,15 @@ def grid_page(
             column.overdue = bool(
                 column.deadline and column.deadline < today and empty_by_column[(block.term.pk, column.key)]
             )
-    other = list(
-        class_subjects_visible(user)
-        .filter(class_group_id=class_subject.class_group_id)
-        .select_related("subject")
-        .order_by("subject__order", "subject__name")
-    )
+    if other_subjects is not None:
+        other = list(other_subjects)
+    else:
+        other = list(
+            class_subjects_visible(user)
+            .filter(class_group_id=class_subject.class_group_id)
+            .select_related("subject")
+            .order_by("subject__order", "subject__name")
+        )
     return GridPage(
         spec=spec,
         mode=mode,
@@ -312,13 +318,22 @@ def grid_page(
 
 def row_averages_now(spec: GridSpec, enrolment_id: int) -> dict[str, dict]:
     """The row's averages after a save, for the grid to confirm its own (one query)."""
-    cells: dict[int, dict[str, ScoreCell]] = {t.pk: {} for t in spec.terms}
-    for cell in ScoreCell.objects.filter(class_subject_id=spec.class_subject.pk, enrolment_id=enrolment_id).only(
-        "term_id", "column", "value", "mark", "state"
+    return rows_averages_now(spec, [enrolment_id])[enrolment_id]
+
+
+def rows_averages_now(spec: GridSpec, enrolment_ids) -> dict[int, dict[str, dict]]:
+    """The averages of several rows after a save, by enrolment id (one query for all of them)."""
+    ids = set(enrolment_ids)
+    cells: dict[int, dict[int, dict[str, ScoreCell]]] = {e: {t.pk: {} for t in spec.terms} for e in ids}
+    for cell in ScoreCell.objects.filter(class_subject_id=spec.class_subject.pk, enrolment_id__in=ids).only(
+        "enrolment_id", "term_id", "column", "value", "mark", "state"
     ):
-        cells.setdefault(cell.term_id, {})[cell.column] = cell
-    averages = row_averages(spec, cells)
-    return {str(key): value.as_json() for key, value in averages.items()}
+        cells[cell.enrolment_id].setdefault(cell.term_id, {})[cell.column] = cell
+    result = {}
+    for enrolment_id, row in cells.items():
+        averages = row_averages(spec, row)
+        result[enrolment_id] = {str(key): value.as_json() for key, value in averages.items()}
+    return result
 
 
 def default_term(spec: GridSpec, today: date | None = None) -> Term | None:

@@ -30,7 +30,13 @@ from accounts.access import current_year
 from schools.models import ClassSubject
 
 from . import services
-from .access import can_enter, get_class_subject_for_entry, get_class_subject_for_history, get_class_subject_for_view
+from .access import (
+    can_enter,
+    get_class_subject_for_entry,
+    get_class_subject_for_history,
+    get_class_subject_for_view,
+    get_grid_for_view,
+)
 from .forms import AssessmentDateForm, CellForm, EntriesForm, PasteForm, UploadForm
 from .grid import GridSpec, GridUnavailable, default_test_date, entry_deadline, grid_spec
 from .selectors import (
@@ -43,6 +49,7 @@ from .selectors import (
     paste_candidates,
     preview_candidates,
     row_averages_now,
+    rows_averages_now,
     sorted_enrolments,
 )
 from .xlsx import UploadError, build_template, read_upload
@@ -141,7 +148,7 @@ def grid_start(request: HttpRequest, class_subject_id: int) -> HttpResponse:
 
 
 def _grid(request: HttpRequest, class_subject_id: int, term_number: int | None) -> HttpResponse:
-    class_subject = get_class_subject_for_view(request.user, class_subject_id)
+    class_subject, subjects = get_grid_for_view(request.user, class_subject_id)
     try:
         spec = _spec(class_subject)
     except GridUnavailable as exc:
@@ -154,7 +161,7 @@ def _grid(request: HttpRequest, class_subject_id: int, term_number: int | None) 
             raise Http404
         terms, mode = [term], TERM
     editable = can_enter(request.user, class_subject)
-    page = grid_page(spec, user=request.user, terms=terms, mode=mode, can_edit=editable)
+    page = grid_page(spec, user=request.user, terms=terms, mode=mode, can_edit=editable, other_subjects=subjects)
     config = {
         "mode": mode,
         "canEdit": editable,
@@ -377,7 +384,7 @@ def paste_apply(request: HttpRequest, class_subject_id: int) -> JsonResponse:
             },
             status=400,
         )
-    rows = {w.entry.enrolment_id for w in written}
+    averages = rows_averages_now(spec, {w.entry.enrolment_id for w in written})
     return JsonResponse(
         {
             "cells": [
@@ -391,7 +398,7 @@ def paste_apply(request: HttpRequest, class_subject_id: int) -> JsonResponse:
                 }
                 for w in written
             ],
-            "averages": {str(hs): row_averages_now(spec, hs) for hs in rows},
+            "averages": {str(hs): row_averages for hs, row_averages in averages.items()},
         }
     )
 

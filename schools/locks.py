@@ -9,6 +9,7 @@ latest start wins. A row is in force once the admin board has carried it out and
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -37,8 +38,9 @@ class LockState:
 OPEN = LockState(False)
 
 
-def _rows(class_group: ClassGroup, term: Term | None, moment: datetime) -> list[BookLock]:
-    """Every executed lock row that can touch the class in the term, in force at ``moment`` (one query)."""
+def _rows(class_group: ClassGroup, term: Term | None, moment: datetime, term_ids=None) -> list[BookLock]:
+    """Every executed lock row that can touch the class in the term (or, given ``term_ids``, in
+    any of those terms), in force at ``moment`` (one query)."""
     scope_filter = (
         Q(scope=BookLock.Scope.SCHOOL)
         | Q(scope=BookLock.Scope.GRADE, grade_level=class_group.grade_level)
@@ -48,7 +50,10 @@ def _rows(class_group: ClassGroup, term: Term | None, moment: datetime) -> list[
             class_subject__class_group_id=class_group.pk,
         )
     )
-    term_filter = Q(term__isnull=True) if term is None else Q(term_id=term.pk)
+    if term_ids is not None:
+        term_filter = Q(term_id__in=term_ids)
+    else:
+        term_filter = Q(term__isnull=True) if term is None else Q(term_id=term.pk)
     return list(
         BookLock.objects.filter(scope_filter, term_filter, school_year_id=class_group.school_year_id)
         .filter(executed_at__isnull=False, starts_at__lte=moment)
@@ -78,11 +83,20 @@ def _decide(rows: list[BookLock], class_subject_id: int | None, column: str) -> 
 class LockMap:
     """The lock state of every column of one class (and its subjects) in one term, from one query."""
 
-    def __init__(self, class_group: ClassGroup, term: Term | None, moment: datetime | None = None):
-        self._rows = _rows(class_group, term, moment or timezone.now())
+    def __init__(self, class_group: ClassGroup, term: Term | None, moment: datetime | None = None, *, rows=None):
+        self._rows = rows if rows is not None else _rows(class_group, term, moment or timezone.now())
 
     def state(self, *, class_subject_id: int | None = None, column: str = ALL_COLUMNS) -> LockState:
         return _decide(self._rows, class_subject_id, column)
+
+
+def lock_maps(class_group: ClassGroup, terms: Iterable[Term], moment: datetime | None = None) -> dict[int, LockMap]:
+    """A ``LockMap`` for each of the class's terms, by term id, from one query for all of them."""
+    terms = list(terms)
+    if not terms:
+        return {}
+    rows = _rows(class_group, None, moment or timezone.now(), term_ids=[t.pk for t in terms])
+    return {t.pk: LockMap(class_group, t, rows=[r for r in rows if r.term_id == t.pk]) for t in terms}
 
 
 def lock_state(
