@@ -30,7 +30,13 @@ def _media(settings, tmp_path):
 def locked():
     world = make_results_world("tt22_2021", students=2, grade=6)
     rate(world, TERM1, ["Khá", "Tốt"])
-    term = world.year.terms.get(number=1)
+    world.term = world.year.terms.get(number=1)
+    _lock_class(world, world.term, "conduct", "Khóa đánh giá rèn luyện học kì I")
+    return world
+
+
+def _lock_class(world, term, column, reason):
+    """The principal decides and the admin board carries out a lock of the class's ``column``."""
     rows = corrections.lock_decide(
         actor=world.users[Role.PRINCIPAL],
         school_year=world.year,
@@ -38,12 +44,10 @@ def locked():
         scope=BookLock.Scope.CLASS,
         class_group=world.class_group,
         term=term,
-        column="conduct",
-        reason="Khóa đánh giá rèn luyện học kì I",
+        column=column,
+        reason=reason,
     )
     corrections.lock_execute(actor=world.users[Role.ADMIN_BOARD], lock=rows[0])
-    world.term = term
-    return world
 
 
 def _carry_out(world, correction):
@@ -154,17 +158,7 @@ def tt58_year_locked():
     rate(world, TERM1, "Tốt")
     rate(world, TERM2, "Khá")
     rate(world, YEAR, ["Khá", "Tốt"])
-    rows = corrections.lock_decide(
-        actor=world.users[Role.PRINCIPAL],
-        school_year=world.year,
-        action=BookLock.Action.LOCK,
-        scope=BookLock.Scope.CLASS,
-        class_group=world.class_group,
-        term=None,
-        column="results",
-        reason="Khóa kết quả cả năm",
-    )
-    corrections.lock_execute(actor=world.users[Role.ADMIN_BOARD], lock=rows[0])
+    _lock_class(world, None, "results", "Khóa kết quả cả năm")
     world.term = world.year.terms.get(number=2)
     return world
 
