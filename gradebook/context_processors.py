@@ -42,6 +42,14 @@ MENU = [
         pgettext_lazy("menu", "Reports"),
         {Role.PRINCIPAL, Role.VICE_PRINCIPAL, Role.ADMIN_BOARD, Role.OFFICE, Role.SUPERVISOR},
     ),
+    # Parents and students read their own child's book (P-PUB-1); the homeroom teacher writes to the
+    # class's parents and the leadership reads those messages (P-PUB-2).
+    ("portal:home", pgettext_lazy("menu", "Contact book"), {Role.PARENT, Role.STUDENT}),
+    (
+        "portal:messages_index",
+        pgettext_lazy("menu", "Messages to parents"),
+        {Role.TEACHER, Role.PRINCIPAL, Role.VICE_PRINCIPAL},
+    ),
     # The admin board runs the accounts (BM Đ8.1); the principal oversees them, read only (BM Đ3.2).
     ("account_list", pgettext_lazy("menu", "Accounts"), {Role.ADMIN_BOARD, Role.PRINCIPAL}),
 ]

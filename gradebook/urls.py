@@ -14,4 +14,5 @@ urlpatterns = [
     path("diem/", include("grades.urls")),
     path("in-so/", include("printing.urls")),
     path("bao-cao/", include("exports.urls")),
+    path("phu-huynh/", include("portal.urls")),
 ]

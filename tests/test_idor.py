@@ -51,6 +51,7 @@ from exports import services as export_services
 from exports.models import DistrictWorkbook, ResultsExport
 from grades.services import REASON_GRID, Entry, score_record_many
 from grades.views import IMPORT_SALT
+from portal import services as portal_services
 from printing import jobs
 from printing.models import BookRegister, Job
 from schools.models import (
@@ -434,6 +435,22 @@ def _profile(s: Side) -> dict:
     }
 
 
+def _portal_child(s: Side) -> dict:
+    """The side's student, whose parent (built here, the owner) is the only one to see his page."""
+    s.parent = s._once("parent", lambda: make_user(s.school, Role.PARENT, student=s.enrolment.student))
+    return {"student_id": s.enrolment.student_id}
+
+
+def _portal_message(s: Side) -> dict:
+    message = s._once(
+        "portal_message",
+        lambda: portal_services.message_send(
+            actor=s.homeroom, class_group=s.class_group, student=None, title="Họp phụ huynh", body="Kính mời"
+        ),
+    )
+    return {"message_id": message.pk}
+
+
 def _cell(s: Side) -> dict:
     return {"hs": s.enrolment.pk, "term": s.term.pk, "col": "regular_2", "value": "9", "version": 0}
 
@@ -624,6 +641,12 @@ ROUTES: dict[str, Route] = {
     "exports:workbook_retry": Route(_workbook, "supervisor", data=lambda s: {}),
     "exports:workbook_download": Route(_workbook, "supervisor"),
     "exports:received_download": Route(_export, "supervisor"),
+    # portal: a parent's own child; the homeroom teacher's messages to the class's parents
+    "portal:child": Route(_portal_child, "parent"),
+    "portal:message": Route(_portal_message, "homeroom"),
+    "portal:class_messages": Route(
+        _class, "homeroom", data=lambda s: {"student": "", "title": "Họp phụ huynh", "body": "Kính mời phụ huynh"}
+    ),
 }
 
 
