@@ -29,6 +29,6 @@ def test_principal_menu_has_locks_and_the_change_log(client, world):
     assert {"Điểm số", "Khóa sổ", "Nhật kí thay đổi"} <= set(items)
 
 
-def test_parent_menu_is_only_home(client, world):
+def test_parent_menu_is_home_and_the_contact_book(client, world):
     student = world.classes[0].enrolments.first().student
-    assert menu(client, make_user(world.school, Role.PARENT, student=student)) == ["Trang chủ"]
+    assert menu(client, make_user(world.school, Role.PARENT, student=student)) == ["Trang chủ", "Sổ liên lạc"]
