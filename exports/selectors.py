@@ -4,15 +4,16 @@
 yields one ``ExportRow`` per student, class by class (grade level, then class name), students in
 the one Vietnamese order of ``schools.sorting`` (leavers listed with their status, not counted).
 
-A class whose results the principal approved gives the stored values
-(``grades.results_selectors.approved_results``, the one function to read official results; for the
-year, a student's approved summer result replaces his year result). A class not approved yet
+A class whose results the principal approved gives the stored values (the rows of
+``grades.results_selectors.approved_results``, the one function to read official results, read
+here as plain values for speed; for the year, a student's approved summer result replaces his
+year result). A class not approved yet
 gives what the results app computes from today's data (``grades.class_inputs`` → the rules engine
 → ``results_selectors.record_fields``, the very values the homeroom teacher would store), and
 every such row and the sheet's heading say "chưa được phê duyệt".
 
-Queries: eight before the rows whatever the size, then a fixed number per class (two for an
-approved class, four for an approved year, eleven for a class computed now): one class is in
+Queries: eight before the rows whatever the size, then a fixed number per class (one for an
+approved class, two for an approved year, eleven for a class computed now): one class is in
 memory at a time, whatever the size of the school.
 """
 
@@ -33,7 +34,7 @@ from attendance.selectors import attendance_totals
 from grades import results_selectors
 from grades.class_inputs import class_inputs
 from grades.grid import GridUnavailable
-from grades.models import SUMMER
+from grades.models import SUMMER, ResultBatch, StudentResult
 from grades.rules import SubjectKind, Title22, Title58, YearOutcome, get_rule_set, round_half_up
 from schools.models import ClassGroup, ClassSubject, DistrictOffice, Enrolment, GradeRuleSet, School, SchoolYear, Term
 from schools.sorting import vietnamese_sorted
@@ -233,11 +234,24 @@ def approved_lines(class_group: ClassGroup, period: str) -> dict[int, ResultLine
     """The principal's approved results of a class for the period, by enrolment (empty while not
     approved). For the year, a student's approved summer result (after the re-assessment and the
     summer training) replaces his year result."""
-    lines = {r.enrolment_id: _line(r) for r in results_selectors.approved_results(class_group, period)}
+    lines = _approved_values(class_group, period)
     if lines and period == Period.YEAR:
-        for r in results_selectors.approved_results(class_group, SUMMER):
-            lines[r.enrolment_id] = _line(r)
+        lines.update(_approved_values(class_group, SUMMER))
     return lines
+
+
+def _approved_values(class_group: ClassGroup, period: str) -> dict[int, ResultLine]:
+    """The rows ``results_selectors.approved_results`` returns (the class's one batch of the period,
+    approved), read as plain values in one query: the export needs them by enrolment, not as
+    model objects in the book's order, and building and sorting 1,500 of them was a quarter of a
+    whole-school export's time (G11). ``tests/exports/test_queries.py`` checks both agree."""
+    rows = StudentResult.objects.filter(
+        batch__class_group=class_group, batch__period=period, batch__status=ResultBatch.Status.APPROVED
+    ).values_list("enrolment_id", "subjects", "learning", "conduct", "title", "outcome")
+    return {
+        enrolment_id: ResultLine(subjects or {}, learning or "", conduct or "", title or "", outcome or "")
+        for enrolment_id, subjects, learning, conduct, title, outcome in rows
+    }
 
 
 def live_lines(class_group: ClassGroup, period: str) -> dict[int, ResultLine]:
@@ -385,7 +399,7 @@ def results_source(
     with_national_id: bool = False,
 ) -> ExportSource:
     """Everything an export reads before its rows (eight queries whatever the size); ``rows()`` then
-    reads each class's results: two queries for an approved class (four for the year: the summer's
+    reads each class's results: one query for an approved class (two for the year: the summer's
     too), ``class_inputs``' eleven for a class computed now."""
     year = SchoolYear.objects.select_related("school__district__province").get(pk=school_year.pk)
     classes_qs = ClassGroup.objects.filter(school_year=year).select_related("school_year")
@@ -626,6 +640,68 @@ def statistics(source: ExportSource) -> list[StatTable]:
     for row in source.rows():
         builder.add(row)
     return builder.tables()
+
+
+# --- the district's statistics ------------------------------------------------------------------
+
+
+@dataclass
+class SchoolCounts:
+    """One grade's total line of a school's statistics table (learning or conduct), as the school's
+    export carries it: the ``StatisticsBuilder``'s numbers, read back from the file the district
+    combines (so the district's statistics are those of the rows it combines)."""
+
+    code: str  # the school's code: two schools may share a name
+    school: str
+    grade: int
+    aspect: str  # "Kết quả học tập", "Học lực", "Kết quả rèn luyện", "Hạnh kiểm"
+    categories: tuple[str, ...]  # the rule set's levels, then MISSING
+    total: int
+    counts: list[int]
+
+
+LEARNING_NAMES = ("Kết quả học tập", "Học lực")
+CONDUCT_NAMES = ("Kết quả rèn luyện", "Hạnh kiểm")
+DISTRICT_TOTAL = "Tất cả các trường"
+
+
+def district_statistics(lines: list[SchoolCounts]) -> list[StatTable]:
+    """The district's statistics: per grade level, one learning table and one conduct table with a
+    row per school and the grade's total; then, per aspect, a row per school over all its grades
+    (when every grade uses the same levels). Percentages by ``percent`` (R-NUM-4), as the school's."""
+    tables: list[StatTable] = []
+    order = {name: i for i, name in enumerate(LEARNING_NAMES + CONDUCT_NAMES)}
+    groups: dict[tuple, list[SchoolCounts]] = defaultdict(list)
+    for line in lines:
+        kind = "learning" if line.aspect in LEARNING_NAMES else "conduct"
+        groups[(line.grade, kind, line.aspect, line.categories)].append(line)
+    for (grade, kind, aspect, categories), members in sorted(
+        groups.items(), key=lambda item: (item[0][0], item[0][1] != "learning", order.get(item[0][2], 9), item[0][3])
+    ):
+        rows = [StatRow(m.school, m.total, list(m.counts)) for m in members]
+        rows.append(_sum_row(f"Khối {grade}", rows, len(categories)))
+        tables.append(StatTable(f"g{grade}-{kind}", f"Khối {grade} – {aspect}", list(categories), rows))
+    for kind in ("learning", "conduct"):
+        shapes = {(k[2], k[3]) for k in groups if k[1] == kind}
+        if len(shapes) != 1 or len({k[0] for k in groups if k[1] == kind}) < 2:
+            continue  # one grade only (its table says it all) or levels that cannot be added up
+        [(aspect, categories)] = shapes
+        per_school: dict[str, StatRow] = {}  # by the school's code
+        for line in lines:
+            if line.aspect != aspect:
+                continue
+            row = per_school.setdefault(line.code, StatRow(line.school, 0, [0] * len(categories)))
+            row.total += line.total
+            row.counts = [a + b for a, b in zip(row.counts, line.counts, strict=True)]
+        rows = list(per_school.values())
+        rows.append(_sum_row(DISTRICT_TOTAL, rows, len(categories)))
+        tables.append(StatTable(f"all-{kind}", f"Tất cả các khối – {aspect}", list(categories), rows))
+    return tables
+
+
+def _sum_row(label: str, rows: list[StatRow], width: int) -> StatRow:
+    counts = [sum(r.counts[i] for r in rows) for i in range(width)]
+    return StatRow(label, sum(r.total for r in rows), counts, is_total=True)
 
 
 # --- the export lists ---------------------------------------------------------------------------

@@ -23,10 +23,20 @@ from pathlib import Path
 
 from openpyxl import Workbook, load_workbook
 from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import Cell
 from openpyxl.styles import Font
+from openpyxl.styles.cell_style import StyleArray
 from openpyxl.utils import get_column_letter
 
-from .selectors import ExportRow, GradeLayout, StatTable
+from .selectors import (
+    CONDUCT_NAMES,
+    LEARNING_NAMES,
+    ExportRow,
+    GradeLayout,
+    SchoolCounts,
+    StatTable,
+    district_statistics,
+)
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 SCORE_FORMAT = "0.0"
@@ -45,34 +55,57 @@ def clean_text(value: str) -> str:
 
 
 class SheetWriter:
-    """Appends rows to a write-only sheet with safe text cells and one-decimal number cells."""
+    """Appends rows to a write-only sheet with safe text cells and one-decimal number cells.
+
+    Speed (G11): a styled cell is made from a style computed once per sheet (``Cell(...,
+    style_array=…)``), never by setting ``number_format``/``font`` on each cell, which looks the
+    style up in the workbook's tables every time; plain texts and integers go in as bare values
+    (openpyxl writes them through one reused cell)."""
 
     def __init__(self, ws):
         self.ws = ws
+        self._styles: dict[tuple, StyleArray] = {}
+
+    def _style(self, *, number_format: str | None = None, bold: bool = False, quote: bool = False) -> StyleArray:
+        key = (number_format, bold, quote)
+        style = self._styles.get(key)
+        if style is None:
+            template = WriteOnlyCell(self.ws)
+            if number_format is not None:
+                template.number_format = number_format
+            if bold:
+                template.font = Font(bold=True)
+            if quote:
+                template.quotePrefix = True
+            style = self._styles[key] = template._style
+        return style
 
     def text(self, value: str, *, bold: bool = False):
         """A text cell: cleaned, written as a string whatever it starts with."""
         value = clean_text(value)
-        if not bold and not value.startswith(_RISKY_START):
+        risky = value.startswith(_RISKY_START)
+        if not bold and not risky:
             return value  # openpyxl writes plain text as an inline string already
-        cell = WriteOnlyCell(self.ws, value=value)
+        cell = Cell(self.ws, row=1, column=1, style_array=self._style(bold=bold, quote=risky))
+        cell._value = value
         cell.data_type = "s"  # never a formula, even for "=HYPERLINK(…)"
-        if value.startswith(_RISKY_START):
-            cell.quotePrefix = True
-        if bold:
-            cell.font = Font(bold=True)
         return cell
 
     def number(self, value: Decimal | float | int, number_format: str = SCORE_FORMAT):
-        cell = WriteOnlyCell(self.ws, value=value)
-        cell.number_format = number_format
-        return cell
+        return Cell(self.ws, row=1, column=1, value=value, style_array=self._style(number_format=number_format))
 
     def value(self, value):
         """Any value: numbers stay numbers (scores with one decimal), everything else is safe text."""
+        kind = type(value)
+        if kind is str:
+            return self.text(value) if value else None
+        if kind is Decimal or kind is float:
+            return self.number(value)
+        if kind is int:
+            return value
         if value is None or value == "":
             return None
-        if isinstance(value, bool):
+        if kind is bool:
             return self.text("Có" if value else "Không")
         if isinstance(value, Decimal | float):
             return self.number(value)
@@ -81,7 +114,8 @@ class SheetWriter:
         return self.text(str(value))
 
     def append(self, values: Iterable) -> None:
-        self.ws.append([self.value(v) for v in values])
+        value = self.value
+        self.ws.append([value(v) for v in values])
 
     def heading(self, values: Iterable[str]) -> None:
         self.ws.append([self.text(v, bold=True) for v in values])
@@ -170,17 +204,20 @@ def write_results(
         writer, layout, counter = sheets[row.grade]
         counter[0] += 1
         writer.append(_result_values(counter[0], row, layout, with_national_id=with_national_id, year=year))
-    stats = wb.create_sheet("Thống kê")
+    stats = wb.create_sheet(STATISTICS_SHEET)
     write_statistics(SheetWriter(stats), heading, statistics())
     wb.save(path)
 
 
-def write_statistics(writer: SheetWriter, heading: Heading, tables: list[StatTable]) -> None:
-    _widths(writer.ws, [22, 8] + [8, 7] * 9)
+STATISTICS_SHEET = "Thống kê"
+
+
+def write_statistics(writer: SheetWriter, heading: Heading, tables: list[StatTable], *, first: str = "Lớp") -> None:
+    _widths(writer.ws, [34 if first != "Lớp" else 22, 8] + [8, 7] * 9)
     _heading(writer, heading, f"THỐNG KÊ {heading.report}")
     for table in tables:
         writer.title(table.title)
-        top = ["Lớp", "Sĩ số"]
+        top = [first, "Sĩ số"]
         for category in table.categories:
             top += [category, "%"]
         writer.heading(top)
@@ -234,6 +271,41 @@ def _grade_sheets(path: Path) -> dict[str, list[str]]:
         wb.close()
 
 
+def school_counts(path: Path, code: str, school: str) -> list[SchoolCounts]:
+    """The grade totals of the learning and conduct tables of a school's statistics sheet (as
+    ``write_statistics`` laid them out: a title "Khối 6 – Kết quả học tập", the header row "Lớp,
+    Sĩ số, level, %, …", a row per class, the grade's total last, an empty row)."""
+    wb = load_workbook(path, read_only=True, data_only=True)
+    try:
+        if STATISTICS_SHEET not in wb.sheetnames:
+            return []
+        rows = [list(r) for r in wb[STATISTICS_SHEET].iter_rows(min_row=HEADER_ROW, values_only=True)]
+    finally:
+        wb.close()
+    found: list[SchoolCounts] = []
+    index = 0
+    while index < len(rows) - 1:
+        title, header = rows[index], rows[index + 1]
+        index += 1
+        if not title or not isinstance(title[0], str) or not header or header[0] != "Lớp":
+            continue
+        label, _dash, aspect = title[0].partition(" – ")
+        grade = label.removeprefix("Khối ")
+        if aspect not in LEARNING_NAMES + CONDUCT_NAMES or not grade.isdigit():
+            continue
+        categories = tuple(str(v) for v in header[2::2] if v is not None)
+        end = index + 1
+        while end < len(rows) and rows[end] and rows[end][0] is not None:
+            end += 1
+        if end == index + 1:
+            continue
+        total = rows[end - 1]
+        counts = [int(v or 0) for v in total[2 : 2 + 2 * len(categories) : 2]]
+        found.append(SchoolCounts(code, school, int(grade), aspect, categories, int(total[1] or 0), counts))
+        index = end
+    return found
+
+
 def combine_district(
     path: Path,
     *,
@@ -242,7 +314,9 @@ def combine_district(
     progress: Callable[[float, str], None] = lambda fraction, message: None,
 ) -> int:
     """The district's workbook: a summary sheet (every school and the state of its export), then one
-    sheet per grade level with every school's rows (a school's columns matched by name). Reads each
+    sheet per grade level with every school's rows (a school's columns matched by name), then the
+    statistics sheet (per grade and per school: learning and conduct levels, from each school's
+    statistics, ``selectors.district_statistics``). Reads each
     school's file in read-only mode and writes in write-only mode: memory stays flat. Returns the
     number of student rows."""
     wb = Workbook(write_only=True)
@@ -256,8 +330,10 @@ def combine_district(
     sent = [s for s in schools if s.path is not None]
     layouts: dict[str, list[str]] = {}
     per_school: list[dict[str, list[str]]] = []
+    counts: list[SchoolCounts] = []
     for school in sent:
         sheets = _grade_sheets(school.path)
+        counts += school_counts(school.path, school.code, school.name)
         per_school.append(sheets)
         for title, columns in sheets.items():
             union = layouts.setdefault(title, [])
@@ -293,5 +369,7 @@ def combine_district(
                     writer.append([counters[title], school.code, school.name, *out])
         finally:
             wb_in.close()
+    stats = SheetWriter(wb.create_sheet(STATISTICS_SHEET))
+    write_statistics(stats, heading, district_statistics(counts), first="Trường")
     wb.save(path)
     return total

@@ -7,7 +7,8 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from exports.selectors import results_source, statistics
+from exports.selectors import approved_lines, results_source, statistics
+from grades import results_selectors
 from tests.exports.conftest import approve_term1, make_export_world
 
 pytestmark = pytest.mark.django_db
@@ -40,3 +41,22 @@ def test_the_statistics_add_no_query():
     with CaptureQueriesContext(connection) as with_stats:
         statistics(source)
     assert len(with_stats) == len(rows_only)
+
+
+@pytest.mark.parametrize("period", ["term1", "term2"])
+def test_the_approved_lines_are_the_results_apps_approved_results(period):
+    """The export reads the approved rows as values (speed, G11): the same rows and fields as
+    ``grades.results_selectors.approved_results``, the one reader of official results."""
+    world = make_export_world()
+    class_group = world.classes[1]
+    approve_term1(world, class_group)
+    official = results_selectors.approved_results(class_group, period)
+    lines = approved_lines(class_group, period)
+    assert {r.enrolment_id for r in official} == set(lines)
+    assert bool(lines) == (period == "term1")
+    for result in official:
+        line = lines[result.enrolment_id]
+        assert (line.subjects, line.learning, line.conduct, line.title, line.outcome) == (
+            result.subjects, result.learning, result.conduct, result.title, result.outcome,
+        )  # fmt: skip
+    assert approved_lines(world.classes[0], period) == {}

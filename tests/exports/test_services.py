@@ -7,6 +7,7 @@ import hashlib
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.urls import reverse
 from openpyxl import load_workbook
 
 from accounts.models import Role
@@ -15,7 +16,7 @@ from exports.models import EXPORT_KIND, DistrictWorkbook, ResultsExport
 from exports.xlsx import HEADER_ROW
 from printing.models import Job
 from schools.models import GradeRuleSet
-from tests.exports.conftest import KNOWN_CODE, make_export_world
+from tests.exports.conftest import KNOWN_CODE, approve_term1, make_export_world
 from tests.factories import make_school, make_user, make_year
 from tests.printing.conftest import apply_correction
 
@@ -208,7 +209,7 @@ def test_the_district_workbook_combines_each_schools_latest_export(django_captur
     assert {h.history_user_id for h in workbook.history.all()} == {supervisor.pk}
 
     wb = load_workbook(workbook.file.path)
-    assert wb.sheetnames == ["Tổng hợp", "Khối 6"]
+    assert wb.sheetnames == ["Tổng hợp", "Khối 6", "Thống kê"]
     summary = {r[1]: r for r in wb["Tổng hợp"].iter_rows(min_row=HEADER_ROW + 1, values_only=True)}
     assert len(summary) == 3 and summary[first.school.code][3] == "Đã gửi"
     assert summary[second.school.code][9] == latest.sha256
@@ -223,6 +224,72 @@ def test_the_district_workbook_combines_each_schools_latest_export(django_captur
     formula = next(c for c in sheet.iter_rows(min_row=HEADER_ROW + 1) if str(c[4].value).startswith("="))
     assert formula[4].data_type == "s"
     assert elsewhere.school.code not in {r[1] for r in rows}
+
+
+def _stat_tables(ws) -> dict[str, dict[str, list]]:
+    """The district statistics sheet as {table title: {row label: [total, count, %, count, %, …]}}
+    (the header row under the key "header")."""
+    tables: dict[str, dict[str, list]] = {}
+    rows = [list(r) for r in ws.iter_rows(min_row=HEADER_ROW, values_only=True)]
+    for index, row in enumerate(rows[:-1]):
+        if row and isinstance(row[0], str) and rows[index + 1] and rows[index + 1][0] == "Trường":
+            table = tables[row[0]] = {"header": rows[index + 1]}
+            for line in rows[index + 2 :]:
+                if not line or line[0] is None:
+                    break
+                table[line[0]] = line[1:]
+    return tables
+
+
+def test_the_district_statistics_sheet_matches_each_schools_statistics_page(client, django_capture_on_commit_callbacks):
+    first = make_export_world()
+    approve_term1(first, first.classes[1])
+    second = make_export_world(classes=2, students=2)
+    district = first.school.district
+    second.school.district = district
+    second.school.name = "Trường THCS Thứ Hai"
+    second.school.save()
+    for world in (first, second):
+        _export(world, django_capture_on_commit_callbacks)
+    supervisor = make_user(None, Role.SUPERVISOR, district=district)
+    with django_capture_on_commit_callbacks(execute=True):
+        workbook = services.district_workbook_start(
+            actor=supervisor, district=district, start_year=2026, period="term1"
+        )
+    workbook.refresh_from_db()
+    assert workbook.status == Job.Status.DONE, workbook.error
+    ws = load_workbook(workbook.file.path)["Thống kê"]
+    assert ws["A3"].value.startswith("THỐNG KÊ KẾT QUẢ HỌC TẬP VÀ RÈN LUYỆN HỌC KÌ I")
+    tables = _stat_tables(ws)
+    assert list(tables) == ["Khối 6 – Kết quả học tập", "Khối 6 – Kết quả rèn luyện"]
+    grand = {}
+    for key, title in (("g6-learning", "Khối 6 – Kết quả học tập"), ("g6-conduct", "Khối 6 – Kết quả rèn luyện")):
+        table = tables[title]
+        page_categories = None
+        for world in (first, second):
+            client.force_login(world.users[Role.OFFICE])
+            response = client.get(
+                reverse("exports:statistics"), {"year": world.year.pk, "period": "term1", "scope": "school"}
+            )
+            assert response.status_code == 200
+            page = {t.key: t for t in response.context["tables"]}[key]
+            page_categories = page.categories
+            total = page.rows[-1]
+            assert total.is_total and total.label == "Khối 6"
+            expected = [total.total]
+            for count, share in total.cells:
+                expected += [count, float(share) if share is not None else None]
+            assert table[world.school.name] == expected
+            grand[world.school.pk] = total
+        # The rule set's levels (TT22), then "Chưa có"; the grade's total adds the schools up.
+        assert table["header"] == ["Trường", "Sĩ số", *[x for c in page_categories for x in (c, "%")]]
+        assert page_categories == ["Tốt", "Khá", "Đạt", "Chưa đạt", "Chưa có"]  # TT22 learning and conduct
+        district_total = table["Khối 6"]
+        assert district_total[0] == sum(t.total for t in grand.values())
+        assert district_total[1::2] == [sum(col) for col in zip(*(t.counts for t in grand.values()), strict=True)]
+    learning = tables["Khối 6 – Kết quả học tập"][first.school.name]
+    assert learning[0] == 8 and sum(learning[1::2]) == 8  # the leaver is not counted
+    assert ws.cell(row=HEADER_ROW + 2, column=4).number_format == "0.0"
 
 
 def test_the_district_workbook_needs_a_year_of_its_schools():

@@ -181,3 +181,74 @@ def test_clean_text_strips_what_xml_forbids():
     assert clean_text("Lê\x0bVăn\x00 Tám\x1f\ufffe") == "LêVăn Tám"
     assert clean_text("tab\tand\nnewline") == "tab\tand\nnewline"
     assert len(clean_text("x" * 40_000)) == 32_767
+
+
+def test_every_cell_keeps_its_type_and_format(tmp_path):
+    """The writer makes styled cells from styles computed once per sheet (G11): each cell still
+    has its own type and format: scores and percentages numeric "0.0", integers numeric without
+    format, texts inline strings, formula-looking texts quoted, headings bold."""
+    wb = Workbook(write_only=True)
+    writer = SheetWriter(wb.create_sheet("a"))
+    writer.heading(["STT", "=Tiêu đề"])
+    writer.append([1, Decimal("7.5"), 6.25, "An", "=1+1", "", None, True, "Đ", Decimal("10")])
+    writer.append([2, Decimal("0"), 3, "-5", "Bình"])
+    path = tmp_path / "t.xlsx"
+    wb.save(path)
+    ws = load_workbook(path)["a"]
+    kinds = [[(c.value, c.data_type, c.number_format, bool(c.font.b), c.quotePrefix) for c in r] for r in ws.rows]
+    general = "General"
+    assert kinds[0][:2] == [("STT", "s", general, True, False), ("=Tiêu đề", "s", general, True, True)]
+    assert kinds[1] == [
+        (1, "n", general, False, False),
+        (7.5, "n", "0.0", False, False),
+        (6.25, "n", "0.0", False, False),
+        ("An", "s", general, False, False),
+        ("=1+1", "s", general, False, True),
+        (None, "n", general, False, False),
+        (None, "n", general, False, False),
+        ("Có", "s", general, False, False),
+        ("Đ", "s", general, False, False),
+        (10, "n", "0.0", False, False),
+    ]
+    assert kinds[2][:5] == [
+        (2, "n", general, False, False),
+        (0, "n", "0.0", False, False),
+        (3, "n", general, False, False),
+        ("-5", "s", general, False, True),
+        ("Bình", "s", general, False, False),
+    ]
+    with zipfile.ZipFile(path) as archive:
+        sheet = archive.read("xl/worksheets/sheet1.xml").decode()
+    assert "<f>" not in sheet and sheet.count('t="inlineStr"') == 8
+
+
+def test_the_district_statistics_add_up_grades_and_schools():
+    from exports.selectors import SchoolCounts, district_statistics
+
+    levels = ("Tốt", "Khá", "Đạt", "Chưa đạt", "Chưa có")
+    lines = [
+        SchoolCounts("A", "Trường A", 6, "Kết quả học tập", levels, 10, [4, 3, 2, 1, 0]),
+        SchoolCounts("A", "Trường A", 7, "Kết quả học tập", levels, 5, [1, 1, 1, 1, 1]),
+        SchoolCounts("B", "Trường B", 6, "Kết quả học tập", levels, 3, [0, 0, 3, 0, 0]),
+        SchoolCounts("B", "Trường B", 6, "Kết quả rèn luyện", levels, 3, [3, 0, 0, 0, 0]),
+    ]
+    tables = {t.title: t for t in district_statistics(lines)}
+    assert list(tables) == [
+        "Khối 6 – Kết quả học tập",
+        "Khối 6 – Kết quả rèn luyện",
+        "Khối 7 – Kết quả học tập",
+        "Tất cả các khối – Kết quả học tập",
+    ]
+    six = tables["Khối 6 – Kết quả học tập"].rows
+    assert [(r.label, r.total, r.counts, r.is_total) for r in six] == [
+        ("Trường A", 10, [4, 3, 2, 1, 0], False),
+        ("Trường B", 3, [0, 0, 3, 0, 0], False),
+        ("Khối 6", 13, [4, 3, 5, 1, 0], True),
+    ]
+    assert [str(p) for p in six[2].percents] == ["30.8", "23.1", "38.5", "7.7", "0.0"]
+    every = tables["Tất cả các khối – Kết quả học tập"].rows
+    assert [(r.label, r.total, r.counts) for r in every] == [
+        ("Trường A", 15, [5, 4, 3, 2, 1]),
+        ("Trường B", 3, [0, 0, 3, 0, 0]),
+        ("Tất cả các trường", 18, [5, 4, 6, 2, 1]),
+    ]
