@@ -11,7 +11,7 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ('schools', '0004_school_place'),
+        ('schools', '0003_audit_seal'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
