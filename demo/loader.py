@@ -191,6 +191,9 @@ def seed_demo(current_start_year: int = 2026) -> Summary:
         code=SCHOOL_CODE,
         level=School.Level.LOWER_SECONDARY,
         address="Số 12 Tô Hiệu, phường Lê Chân, TP Hải Phòng",
+        commune="Phường Lê Chân",
+        county="Quận Lê Chân",
+        province="Thành phố Hải Phòng",
         phone="02253123456",
     )
     School.objects.create(

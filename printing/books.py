@@ -9,8 +9,10 @@ engine's live computation, labelled as not approved). Because a book is plain da
 ``fingerprint`` (a hash of that data) says whether two prints show the same thing, without
 looking at the PDF bytes.
 
-Students are in the one Vietnamese order (``schools.sorting``) on every page, leavers included and
-struck through (§10.1).
+Students are in the same order on every page (§10.1): the class list as it stood at the start of
+the year in the one Vietnamese order (``schools.sorting``), leavers included and struck through,
+then the students who joined the class later, in order of arrival, appended at the end as the
+paper book adds them (``book_order``).
 """
 
 from __future__ import annotations
@@ -54,11 +56,14 @@ from schools.models import (
 from .selectors import PeriodResults, ResultLine, class_results
 
 # Bump when the printed layout changes: a stored copy of an older layout is then never reused.
-CLASS_BOOK_FORMAT = "so-theo-doi-lop/1"
-TEACHER_BOOK_FORMAT = "so-giao-vien/1"
+CLASS_BOOK_FORMAT = "so-theo-doi-lop/2"
+TEACHER_BOOK_FORMAT = "so-giao-vien/2"
 
 APPLIED_STATUSES = (Correction.Status.APPLIED, Correction.Status.SIGNED, Correction.Status.ARCHIVED)
 ROMAN = {1: "I", 2: "II"}
+# Local government has two levels (no Huyện/Quận) from 1 July 2025: the covers of school years that
+# start from then on print no district (§10.2 item 1).
+DISTRICT_LEVEL_ABOLISHED = date(2025, 7, 1)
 
 
 class BookUnavailable(Exception):
@@ -110,9 +115,11 @@ class StudentRow:
 class SchoolHeader:
     name: str
     level: str  # "TRUNG HỌC CƠ SỞ"
-    district: str
-    province: str
+    district: str  # the district office (Phòng GD&ĐT)
+    province: str  # the province office (Sở GD&ĐT)
     address: str
+    # The cover's place lines in the form's order: (label, value), e.g. ("Xã/Phường", "Phường Lê Chân").
+    place: list[tuple[str, str]] = field(default_factory=list)
 
 
 @dataclass
@@ -249,31 +256,83 @@ def fingerprint(book) -> str:
 # --- shared reads -------------------------------------------------------------------------------
 
 
-def school_header(school: School) -> SchoolHeader:
+def _strip(name: str, prefixes: tuple[str, ...]) -> str:
+    for prefix in prefixes:
+        if name.startswith(prefix):
+            return name[len(prefix) :]
+    return name
+
+
+def province_name(office: str) -> str:
+    """ "Sở Giáo dục và Đào tạo Hải Phòng" → "Hải Phòng"."""
+    return _strip(office, ("Sở Giáo dục và Đào tạo ", "Sở GD&ĐT ", "Sở GDĐT "))
+
+
+def district_name(office: str) -> str:
+    """ "Phòng Giáo dục và Đào tạo quận Lê Chân" → "quận Lê Chân"."""
+    return _strip(office, ("Phòng Giáo dục và Đào tạo ", "Phòng GD&ĐT ", "Phòng GDĐT "))
+
+
+def school_header(school: School, year_start: date | None = None) -> SchoolHeader:
+    """The school as its books' covers name it. The place lines follow the form (§10.2 item 1):
+    Xã/Phường (the school's address when the commune is not filled in), Huyện/Quận for a school
+    year that started before the 2025 reform only (the district office's area when not filled in),
+    Tỉnh/Thành phố (the province office's when not filled in)."""
     district = school.district
     level = "TRUNG HỌC CƠ SỞ" if school.level == School.Level.LOWER_SECONDARY else "TRUNG HỌC PHỔ THÔNG"
+    place = []
+    if school.commune:
+        place.append(("Xã/Phường", school.commune))
+    elif school.address:
+        place.append(("Địa chỉ", school.address))
+    if year_start is not None and year_start < DISTRICT_LEVEL_ABOLISHED:
+        place.append(("Huyện/Quận", school.county or district_name(district.name)))
+    place.append(("Tỉnh/Thành phố", school.province or province_name(district.province.name)))
     return SchoolHeader(
         name=school.name,
         level=level,
         district=district.name,
         province=district.province.name,
         address=school.address,
+        place=place,
     )
 
 
-def _leave_note(enrolment: Enrolment) -> str:
+def arrivals_after(enrolments: list[Enrolment], school_year_start: date) -> date:
+    """The day the class list closed: a student enrolled after it joined the class during the year.
+    That is the year's first day, or the day the class was first filled when that came later (a
+    list entered in the first week is still the class list, not a list of arrivals)."""
+    first = min((e.enrolled_on for e in enrolments), default=school_year_start)
+    return max(school_year_start, first)
+
+
+def book_order(items: list, since: date, enrolment=lambda item: item) -> list:
+    """The book's order (§10.1, P-ST-2): the class list as it stood on ``since`` in the order given
+    (the Vietnamese order), leavers in their place, then the students who arrived later in order of
+    arrival (same day: the order given), appended at the end as the paper book adds them."""
+    original = [i for i in items if enrolment(i).enrolled_on <= since]
+    arrived = sorted((i for i in items if enrolment(i).enrolled_on > since), key=lambda i: enrolment(i).enrolled_on)
+    return original + arrived
+
+
+def _leave_note(enrolment: Enrolment, since: date | None = None) -> str:
+    """Ghi chú of a student who arrived or left: "Chuyển đến ngày …", "Vào lớp ngày …" (arrived
+    after ``since`` without a transfer recorded), "Chuyển đi ngày … (trường): lí do"."""
+    parts = []
+    if enrolment.status == Enrolment.Status.TRANSFERRED_IN:
+        text = f"{enrolment.get_status_display()} ngày {_d(enrolment.enrolled_on)}"
+        parts.append(f"{text} ({enrolment.transfer_school})" if enrolment.transfer_school else text)
+    elif since is not None and enrolment.enrolled_on > since:
+        parts.append(f"Vào lớp ngày {_d(enrolment.enrolled_on)}")
     if enrolment.has_left and enrolment.left_on:
         text = f"{enrolment.get_status_display()} ngày {_d(enrolment.left_on)}"
         if enrolment.transfer_school:
             text += f" ({enrolment.transfer_school})"
-        return f"{text}: {enrolment.note}" if enrolment.note else text
-    if enrolment.status == Enrolment.Status.TRANSFERRED_IN:
-        text = f"{enrolment.get_status_display()} ngày {_d(enrolment.enrolled_on)}"
-        return f"{text} ({enrolment.transfer_school})" if enrolment.transfer_school else text
-    return ""
+        parts.append(f"{text}: {enrolment.note}" if enrolment.note else text)
+    return "; ".join(parts)
 
 
-def student_rows(enrolments: list[Enrolment], *, profile: bool) -> list[StudentRow]:
+def student_rows(enrolments: list[Enrolment], *, profile: bool, since: date | None = None) -> list[StudentRow]:
     rows = []
     for number, enrolment in enumerate(enrolments, start=1):
         s = enrolment.student
@@ -283,7 +342,7 @@ def student_rows(enrolments: list[Enrolment], *, profile: bool) -> list[StudentR
             family=s.family_name,
             given=s.given_name,
             left=enrolment.has_left,
-            note=_leave_note(enrolment),
+            note=_leave_note(enrolment, since),
             code=s.student_code,
             born=_d(s.date_of_birth),
         )
@@ -459,6 +518,7 @@ def _subject_page(
     averages: dict[int, dict],
     corrections: dict,
     teachers: list[str],
+    student_notes: list[str],
     *,
     with_year: bool,
     retests: dict[tuple[int, int], str],
@@ -472,7 +532,7 @@ def _subject_page(
     notes = []
     corrected = 0
     provisional = False
-    for e in enrolments:
+    for e, student_note in zip(enrolments, student_notes, strict=True):
         row_cells = cells[cs_id][e.pk][term.pk]
         line = []
         fixes = []
@@ -499,7 +559,7 @@ def _subject_page(
             )
             line.append(Mark(retests.get((e.pk, cs_id), "")))  # the summer re-assessment
         rows.append(line)
-        note = "; ".join(p for p in (_leave_note(e) if e.has_left or e.status == "transferred_in" else "", *fixes) if p)
+        note = "; ".join(p for p in (student_note, *fixes) if p)
         notes.append(note)
     return SubjectPage(
         term=term.number,
@@ -580,8 +640,11 @@ def _class_book(class_group: ClassGroup, term: Term) -> ClassBook:
     specs = sorted(
         inputs.specs, key=lambda s: (not s.is_comment, s.class_subject.subject.order, s.class_subject.subject.name)
     )
-    students = inputs.students
+    since = arrivals_after([s.enrolment for s in inputs.students], school_year.start_date)
+    students = book_order(inputs.students, since, enrolment=lambda s: s.enrolment)
     enrolments = [s.enrolment for s in students]
+    rows = student_rows(enrolments, profile=True, since=since)
+    notes = [r.note for r in rows]
     cs_ids = [s.class_subject.pk for s in specs]
     cells = _cells_by_row(cs_ids, [t.pk for t in all_terms])
     corrections = _corrections(class_group, [t.pk for t in terms])
@@ -608,6 +671,7 @@ def _class_book(class_group: ClassGroup, term: Term) -> ClassBook:
                 averages[spec.class_subject.pk],
                 corrections,
                 teachers.get(spec.class_subject.pk, []),
+                notes,
                 with_year=year_end and t.number == 2,
                 retests=retests,
             )
@@ -624,7 +688,7 @@ def _class_book(class_group: ClassGroup, term: Term) -> ClassBook:
         year_summary = _summary(None, specs, enrolments, averages, results["year"], year_absences)
         classification = _classification(enrolments, results["year"], results["summer"], year_absences)
     return ClassBook(
-        school=school_header(school),
+        school=school_header(school, school_year.start_date),
         class_name=class_group.name,
         grade=class_group.grade_level,
         year_name=school_year.name,
@@ -633,7 +697,7 @@ def _class_book(class_group: ClassGroup, term: Term) -> ClassBook:
         principal=_principal_name(school.pk),
         class_size=sum(1 for e in enrolments if not e.has_left),
         subjects=[(s.class_subject.subject.name, ", ".join(teachers.get(s.class_subject.pk, []))) for s in specs],
-        students=student_rows(enrolments, profile=True),
+        students=rows,
         months=_attendance_months(class_group, enrolments, terms),
         parts=parts,
         year_summary=year_summary,
@@ -712,6 +776,9 @@ def _teacher_book(assignment: TeachingAssignment, term: Term, *, filled: bool) -
     enrolments = class_enrolments(class_group)
     if not enrolments:
         raise BookUnavailable(_("The class has no student: there is nothing to print."))
+    # The class book's order, so that a row of one book is the same row of the other (§10.4).
+    since = arrivals_after(enrolments, class_group.school_year.start_date)
+    enrolments = book_order(enrolments, since)
     average_label = f"Học kì {ROMAN[term.number]}" if spec.is_comment else f"ĐTBmhk{ROMAN[term.number]}"
     columns = [c.label for c in spec.columns] + [average_label]
     rows: list[list[Mark]] = []
@@ -747,7 +814,7 @@ def _teacher_book(assignment: TeachingAssignment, term: Term, *, filled: bool) -
         .order_by("class_subject__class_group__grade_level", "class_subject__class_group__name")
     )
     return TeacherBook(
-        school=school_header(school),
+        school=school_header(school, class_group.school_year.start_date),
         teacher=assignment.teacher.full_name or assignment.teacher.username,
         subject=cs.subject.name,
         class_name=class_group.name,
@@ -757,7 +824,7 @@ def _teacher_book(assignment: TeachingAssignment, term: Term, *, filled: bool) -
         comment=spec.is_comment,
         columns=columns,
         score_columns=len(spec.columns),
-        students=student_rows(enrolments, profile=False),
+        students=student_rows(enrolments, profile=False, since=since),
         rows=rows,
         comments=comments,
         classes_taught=sorted({a.class_subject.class_group.name for a in taught}),

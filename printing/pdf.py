@@ -29,7 +29,7 @@ from typing import Any
 
 from django.template.loader import render_to_string
 from django.utils import translation
-from django.utils.safestring import mark_safe
+from django.utils.safestring import SafeString, mark_safe
 
 from .books import ROMAN, ClassBook, StudentRow, TeacherBook
 
@@ -51,6 +51,17 @@ class Geometry:
     row_max: float  # mm: the tallest row
     row_budget: float  # mm of a page's height the student rows may take (the rest: titles, signatures)
     width_mm: float  # usable width of a page
+
+    @property
+    def list_rows(self) -> int:
+        """The pre-ruled rows of a list (§10.1: the paper book's lists have a fixed number of rows;
+        the TT22 form gives none, so: the rows the page holds at the tallest row height, in whole
+        blocks of five — A3 40, A4 35). A shorter class list is filled up with empty, ruled rows."""
+        return int(self.row_budget / self.row_max) // 5 * 5
+
+    def rows_for(self, students: int) -> int:
+        """The rows of every list of a class: the page's rows, or the class's in whole blocks of five."""
+        return max(self.list_rows, -(-students // 5) * 5)
 
     def row_height(self, rows: int) -> str:
         """Rows as tall as the page allows for the class, so that a list stays on one page."""
@@ -155,11 +166,26 @@ def _lines(students: Sequence[StudentRow]) -> list[tuple[StudentRow, str]]:
     return [(s, " ".join(c for c in ("x" if s.left else "", "v" if s.number % 5 == 0 else "") if c)) for s in students]
 
 
-def _province(name: str) -> str:
-    for prefix in ("Sở Giáo dục và Đào tạo ", "Sở GD&ĐT ", "Sở GDĐT "):
-        if name.startswith(prefix):
-            return name[len(prefix) :]
-    return name
+class Blank:
+    """The empty, ruled rows after a class list, up to the list's pre-ruled rows (§10.1), so the
+    page looks like the form's and nothing is added to it by hand without a correction. One string
+    per table width, built once: a blank row costs the layout its cells, never a template loop."""
+
+    def __init__(self, students: int, rows: int):
+        self.first = students + 1
+        self.count = max(0, rows - students)
+        self._html: dict[int, SafeString] = {}
+
+    def __call__(self, columns: int) -> SafeString:
+        if columns not in self._html:
+            cells = "<td></td>" * columns
+            self._html[columns] = mark_safe(  # noqa: S308 - fixed markup, no data
+                "".join(
+                    f'<tr class="{"v" if n % 5 == 0 else ""}">{cells}</tr>'
+                    for n in range(self.first, self.first + self.count)
+                )
+            )
+        return self._html[columns]
 
 
 def _mm(value: float) -> str:
@@ -170,20 +196,22 @@ def _mm(value: float) -> str:
 def class_book_sections(book: ClassBook, *, printed_on: date, fingerprint: str, audit_head: str = "") -> list[Section]:
     """The book in the order of the ministry's form (§10.2)."""
     lines = _lines(book.students)
+    blank = Blank(len(book.students), A3.rows_for(len(book.students)))
     base = {
         "book": book,
         "printed_on": printed_on.strftime("%d/%m/%Y"),
-        "province_short": _province(book.school.province),
     }
     # The cover section starts the book (page 1, a recto), so the profile's "break-before: left"
     # puts its first page on a verso, facing the second.
-    sections = [Section("printing/pdf/cover.html", {**base, "lines": lines}, pages=5, label="Bìa, sơ yếu lí lịch")]
+    profile = {"lines": lines, "blank_left": blank(9), "blank_right": blank(5)}
+    sections = [Section("printing/pdf/cover.html", {**base, **profile}, pages=5, label="Bìa, sơ yếu lí lịch")]
     months = [
         {
             **month.__dict__,
             "lines": [
                 (s, cls, codes, total) for (s, cls), codes, total in zip(lines, month.rows, month.totals, strict=True)
             ],
+            "blank": blank(3 + len(month.days) + 3),
         }
         for month in book.months
     ]
@@ -207,6 +235,7 @@ def class_book_sections(book: ClassBook, *, printed_on: date, fingerprint: str, 
                         (s, cls, marks, note)
                         for (s, cls), marks, note in zip(lines, page.rows, page.notes, strict=True)
                     ],
+                    "blank": blank(3 + count + 1),
                 }
             )
         context = {**base, "pages": pages, "divider": True, "part": part, "roman": roman}
@@ -214,15 +243,19 @@ def class_book_sections(book: ClassBook, *, printed_on: date, fingerprint: str, 
         sections.append(
             Section(
                 "printing/pdf/summary.html",
-                _summary_context(base, lines, part.summary, roman, width_left),
+                _summary_context(base, lines, blank, part.summary, roman, width_left),
                 label="Tổng hợp học kì",
             )
         )
     if book.year_summary is not None and book.classification is not None:
         c = book.classification
-        context = _summary_context(base, lines, book.year_summary, "", width_left)
+        context = _summary_context(base, lines, blank, book.year_summary, "", width_left)
         context.update(
-            {"c": c, "classification_lines": [(s, cls, r) for (s, cls), r in zip(lines, c.rows, strict=True)]}
+            {
+                "c": c,
+                "classification_lines": [(s, cls, r) for (s, cls), r in zip(lines, c.rows, strict=True)],
+                "classification_blank": blank(12),
+            }
         )
         sections.append(Section("printing/pdf/year.html", context, pages=2, label="Tổng hợp, xếp loại cả năm"))
     closing = {**base, "months": book.months, "short_fingerprint": fingerprint[:12], "audit_head": audit_head}
@@ -230,7 +263,7 @@ def class_book_sections(book: ClassBook, *, printed_on: date, fingerprint: str, 
     return sections
 
 
-def _summary_context(base: dict, lines, summary, roman: str, width_left: float) -> dict:
+def _summary_context(base: dict, lines, blank: Blank, summary, roman: str, width_left: float) -> dict:
     count = len(summary.subjects)
     width = _mm(min(22.0, (width_left - 17 - 17 - 13 - 40) / max(count, 1)))
     return {
@@ -239,6 +272,7 @@ def _summary_context(base: dict, lines, summary, roman: str, width_left: float) 
         "roman": roman,
         "width": width,
         "lines": [(s, cls, row) for (s, cls), row in zip(lines, summary.rows, strict=True)],
+        "blank": blank(3 + count + 4),
     }
 
 
@@ -255,7 +289,8 @@ def class_book_pdf(
     sections = class_book_sections(book, printed_on=printed_on, fingerprint=fingerprint, audit_head=audit_head)
     footer = f"Lớp {book.class_name} – Năm học {book.year_name} – Trang "
     title = f"Sổ theo dõi và đánh giá học sinh lớp {book.class_name} năm học {book.year_name}"
-    return render(sections, A3, title=title, footer=footer, rows=len(book.students), progress=progress)
+    rows = A3.rows_for(len(book.students))
+    return render(sections, A3, title=title, footer=footer, rows=rows, progress=progress)
 
 
 # --- the teacher's book (A4) ----------------------------------------------------------------------
@@ -268,19 +303,20 @@ def teacher_book_pdf(
         (s, cls, marks, comment)
         for (s, cls), marks, comment in zip(_lines(book.students), book.rows, book.comments, strict=True)
     ]
+    rows = A4.rows_for(len(book.students))
     context = {
         "book": book,
         "lines": lines,
+        "blank": Blank(len(book.students), rows)(4 + len(book.columns) + 1),
         "roman": ROMAN[book.term],
         "width": "10.5",
         "printed_on": printed_on.strftime("%d/%m/%Y"),
-        "province_short": _province(book.school.province),
         "audit_head": audit_head,
     }
     footer = f"{book.teacher} – {book.subject} – Lớp {book.class_name} – Trang "
     sections = [Section("printing/pdf/teacher_book.html", context, pages=3, label=book.subject)]
     title = f"Sổ theo dõi và đánh giá học sinh của giáo viên {book.teacher}"
-    return render(sections, A4, title=title, footer=footer, rows=len(book.students), progress=progress)
+    return render(sections, A4, title=title, footer=footer, rows=rows, progress=progress)
 
 
 def probe_pdf(text: str) -> bytes:

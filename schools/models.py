@@ -74,6 +74,16 @@ class School(models.Model):
     code = models.CharField(_("school code"), max_length=20, unique=True)
     level = models.CharField(_("level"), max_length=4, choices=Level.choices)
     address = models.CharField(_("address"), max_length=300, blank=True)
+    # The administrative place printed on the books' covers (Xã/Phường, Huyện/Quận, Tỉnh/Thành phố,
+    # assessment-rules.md §10.2 item 1); the address stands in for an empty one.
+    commune = models.CharField(_("commune / ward"), max_length=100, blank=True)
+    county = models.CharField(
+        _("district (before the 2025 reform)"),
+        max_length=100,
+        blank=True,
+        help_text=_("Printed on the covers of books of school years before 2025-2026 only."),
+    )
+    province = models.CharField(_("province / city"), max_length=100, blank=True)
     phone = models.CharField(_("phone"), max_length=20, blank=True)
     saturday_is_school_day = models.BooleanField(
         _("classes on Saturday"), default=False, help_text=_("Saturdays count as school days for attendance.")

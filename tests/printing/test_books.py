@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from accounts.models import Role
 from grades.models import ResultBatch, StudentResult
 from grades.results_services import results_compute
 from grades.services import REASON_GRID, Entry, score_record_many
 from printing import books
 from printing.books import BookUnavailable, class_book, teacher_book
-from schools.models import ClassSubject, GradeRuleSet, TeachingAssignment
+from schools import services as school_services
+from schools.models import ClassSubject, Enrolment, GradeRuleSet, Student, TeachingAssignment
 from schools.sorting import name_sort_key
+from tests.factories import make_students
 from tests.printing.conftest import TUYET, make_print_world
 
 
@@ -132,3 +137,107 @@ def test_assembling_a_book_takes_the_same_queries_for_more_students():
             books.class_book(world.class_group, world.term(2))
         counts.append(len(queries))
     assert counts[0] == counts[1]
+
+
+def _transfer_in(world, family: str, given: str, on: date, school: str):
+    student = Student(
+        student_code=f"CD{given}{world.school.pk}",
+        family_name=family,
+        given_name=given,
+        date_of_birth=date(2014, 5, 5),
+        gender=Student.Gender.FEMALE,
+        permanent_address="Quảng Ninh",
+        mother_name="Trần Thị Mẹ",
+        contact_phone="0912000111",
+    )
+    return school_services.enrolment_transfer_in(
+        class_group=world.class_group,
+        student=student,
+        enrolled_on=on,
+        transfer_school=school,
+        note="",
+        actor=world.users[Role.OFFICE],
+    )
+
+
+def test_students_who_arrive_during_the_year_follow_the_class_list_in_order_of_arrival(print_world):
+    # Names that the Vietnamese order would put first ("An" < "An0"): the book appends them anyway,
+    # the later arrival last (§10.1: "a student who arrived is appended at the end").
+    later = _transfer_in(print_world, "Bùi Thị", "An", date(2026, 12, 1), "Trường THCS Lê Lợi")
+    earlier = _transfer_in(print_world, "Đỗ Văn", "Anh", date(2026, 10, 5), "Trường THCS Hạ Long")
+    book = class_book(print_world.class_group, print_world.term(2))
+    original = print_world.enrolments[print_world.class_group.pk]
+    ids = [s.enrolment_id for s in book.students]
+    assert ids[-2:] == [earlier.pk, later.pk]
+    # The class list keeps its Vietnamese order, the leaver in his place, struck through.
+    head = book.students[: len(original)]
+    names = [s.full_name for s in head]
+    assert names == sorted(names, key=lambda n: name_sort_key(*n.rsplit(" ", 1)))
+    assert {s.enrolment_id for s in head} == {e.pk for e in original}
+    assert next(s for s in head if s.enrolment_id == print_world.leaver.pk).left is True
+    assert [s.number for s in book.students] == list(range(1, len(ids) + 1))
+    assert book.students[-2].note == "Chuyển đến ngày 05/10/2026 (Trường THCS Hạ Long)"
+    assert book.students[-1].note == "Chuyển đến ngày 01/12/2026 (Trường THCS Lê Lợi)"
+    # Every list of the book has the same order: a subject page's Ghi chú is the arrival's.
+    page = book.parts[0].pages[0]
+    assert len(page.rows) == len(ids) and page.notes[-1] == "Chuyển đến ngày 01/12/2026 (Trường THCS Lê Lợi)"
+    assert all(len(month.rows) == len(ids) for month in book.months)
+    # The teacher's own book has the class book's order (a row is the same student in both).
+    cs = ClassSubject.objects.get(class_group=print_world.class_group, subject__code="mon0")
+    mine = teacher_book(TeachingAssignment.objects.get(class_subject=cs), print_world.term(2), filled=False)
+    assert [s.enrolment_id for s in mine.students] == ids
+
+
+def test_a_class_list_entered_after_the_first_day_is_not_a_list_of_arrivals(print_world):
+    # The whole class enrolled on 8 September (three days late) stays one list in Vietnamese order.
+    Enrolment.objects.filter(class_group=print_world.class_group).update(enrolled_on=date(2026, 9, 8))
+    book = class_book(print_world.class_group, print_world.term(1))
+    names = [s.full_name for s in book.students]
+    assert names == sorted(names, key=lambda n: name_sort_key(*n.rsplit(" ", 1)))
+    assert not any("Vào lớp" in s.note for s in book.students)
+    # A student enrolled later without a transfer recorded is appended and noted.
+    late = make_students(print_world.school, 1, prefix="LATE")[0]
+    late.given_name = "A"
+    late.save()
+    school_services.enrolments_create(
+        class_group=print_world.class_group, students=[late], enrolled_on=date(2026, 9, 21), actor=None, reason="test"
+    )
+    book = class_book(print_world.class_group, print_world.term(1))
+    assert book.students[-1].full_name == late.full_name
+    assert book.students[-1].note == "Vào lớp ngày 21/09/2026"
+
+
+def test_the_cover_names_the_commune_and_province_and_the_district_only_before_the_reform(print_world):
+    school = print_world.school
+    header = books.school_header(school, date(2026, 9, 5))
+    assert header.place[-1][0] == "Tỉnh/Thành phố"
+    assert not any(label in ("Xã/Phường", "Huyện/Quận") for label, _v in header.place)
+    school.commune, school.county, school.province = "Phường Lê Chân", "Quận Lê Chân", "Thành phố Hải Phòng"
+    school.save()
+    assert books.school_header(school, date(2026, 9, 5)).place == [
+        ("Xã/Phường", "Phường Lê Chân"),
+        ("Tỉnh/Thành phố", "Thành phố Hải Phòng"),
+    ]
+    # A 2024-2025 book still had districts (two-level local government from 1 July 2025).
+    assert books.school_header(school, date(2024, 9, 5)).place == [
+        ("Xã/Phường", "Phường Lê Chân"),
+        ("Huyện/Quận", "Quận Lê Chân"),
+        ("Tỉnh/Thành phố", "Thành phố Hải Phòng"),
+    ]
+    book = class_book(print_world.class_group, print_world.term(1))
+    assert book.school.place[0] == ("Xã/Phường", "Phường Lê Chân")
+
+
+def test_the_cover_falls_back_to_the_address_and_the_offices(print_world):
+    school = print_world.school
+    school.address = "Số 12 Tô Hiệu, TP Hải Phòng"
+    school.save()
+    district, province = school.district, school.district.province
+    district.name, province.name = "Phòng Giáo dục và Đào tạo quận Lê Chân", "Sở Giáo dục và Đào tạo Hải Phòng"
+    district.save()
+    province.save()
+    assert books.school_header(school, date(2024, 9, 5)).place == [
+        ("Địa chỉ", "Số 12 Tô Hiệu, TP Hải Phòng"),
+        ("Huyện/Quận", "quận Lê Chân"),
+        ("Tỉnh/Thành phố", "Hải Phòng"),
+    ]

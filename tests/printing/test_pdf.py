@@ -38,6 +38,30 @@ def _flat(text: str) -> str:
     return re.sub(r"\s+", " ", text)
 
 
+def _words(data: bytes, page: int) -> list[tuple[str, float, float, float, float]]:
+    """The words of one page (1-based) with their boxes in points, y downwards (pdftotext -bbox)."""
+    out = subprocess.run(  # noqa: S603
+        ["pdftotext", "-bbox", "-f", str(page), "-l", str(page), "-", "-"],  # noqa: S607
+        input=data,
+        capture_output=True,
+        check=True,
+    ).stdout.decode()
+    pattern = r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">([^<]*)</word>'
+    return [(w, float(a), float(b), float(c), float(d)) for a, b, c, d, w in re.findall(pattern, out)]
+
+
+def _page_of(data: bytes, needle: str) -> int:
+    return next(i for i, t in enumerate(_pages(data), start=1) if needle in _flat(t))
+
+
+def _above_right(data: bytes, page: int, old: str, new: str) -> bool:
+    """Whether the (only) word ``new`` on the page sits above and right of an ``old`` just left of it."""
+    words = _words(data, page)
+    (fixed,) = [w for w in words if w[0] == new]
+    left = [w for w in words if w[0] == old and 0 <= fixed[1] - w[3] < 4 and abs(fixed[2] - w[2]) < 6]
+    return len(left) == 1 and fixed[1] >= left[0][3] and fixed[4] < left[0][4] - 1 and fixed[2] < left[0][2] - 1
+
+
 @pytest.fixture
 def year_book(print_world):
     book = class_book(print_world.class_group, print_world.term(2))
@@ -109,9 +133,16 @@ def test_the_transferred_student_is_struck_through_with_the_date(year_book):
 
 
 def test_a_corrected_value_shows_old_and_new_and_the_minutes(year_book):
-    _world, _book, rendered = year_book
+    _world, book, rendered = year_book
     page = next(_flat(t) for t in _pages(rendered.pdf) if "HỌC KÌ I – MÔN MÔN 0 " in t)
-    assert "8,0 9,0" in page
+    # The old value struck through in red, the new one written above it on the right (P-COR-6, §10.1).
+    assert "8,0" in page and "9,0" in page
+    assert _above_right(rendered.pdf, _page_of(rendered.pdf, "HỌC KÌ I – MÔN MÔN 0 "), "8,0", "9,0")
+    sections = pdf.class_book_sections(book, printed_on=date(2027, 6, 1), fingerprint="x")
+    section = next(s for s in sections if s.template.endswith("subject.html") and s.context["roman"] == "I")
+    assert "<td><s>8,0</s><sup>9,0</sup></td>" in render_to_string(section.template, section.context)
+    css = render_to_string("printing/pdf/book.css", {"size": "A3", "font_size": "9pt", "row_height": "4mm"})
+    assert re.search(r"^sup \{ color: #c00;[^}]*position: relative; top: -", css, re.M)
     assert "ĐĐGtx 1: BB số 01" in page
     assert "Trong trang này có 1 điểm được sửa chữa, trong đó môn Môn 0: 1 điểm" in page
 
@@ -137,6 +168,9 @@ def test_vietnamese_glyphs_round_trip_with_an_embedded_font(tmp_path):
 
 
 def test_the_teacher_book_is_a4_portrait(print_world):
+    school = print_world.school
+    school.commune, school.province = "Phường Lê Chân", "Thành phố Hải Phòng"
+    school.save()
     cs = ClassSubject.objects.get(class_group=print_world.class_group, subject__code="mon0")
     book = teacher_book(TeachingAssignment.objects.get(class_subject=cs), print_world.term(1), filled=True)
     rendered = pdf.teacher_book_pdf(book, printed_on=date(2026, 12, 1))
@@ -145,4 +179,49 @@ def test_the_teacher_book_is_a4_portrait(print_world):
     assert "SỔ THEO DÕI VÀ ĐÁNH GIÁ HỌC SINH" in text and "(Của giáo viên)" in text
     assert "LỚP 6A – MÔN MÔN 0 – HỌC KÌ I" in text
     assert "Nhận xét sự tiến bộ, ưu điểm nổi bật, hạn chế chủ yếu" in text
-    assert TUYET in text and "8,0 9,0" in text
+    assert TUYET in text
+    assert _above_right(rendered.pdf, _page_of(rendered.pdf, "LỚP 6A – MÔN MÔN 0"), "8,0", "9,0")
+    # The cover names the school's commune and province (§10.4).
+    assert "Xã/Phường: Phường Lê Chân" in text and "Tỉnh/Thành phố: Thành phố Hải Phòng" in text
+
+
+def test_the_cover_prints_the_place_of_the_school(print_world):
+    school = print_world.school
+    school.commune, school.county, school.province = "Phường Lê Chân", "Quận Lê Chân", "Thành phố Hải Phòng"
+    school.save()
+    book = class_book(print_world.class_group, print_world.term(1))
+    rendered = pdf.class_book_pdf(book, printed_on=date(2026, 12, 1), fingerprint=book.fingerprint())
+    cover = _flat(_pages(rendered.pdf)[0])
+    assert "Trường: Trường THCS" in cover
+    assert "Xã/Phường: Phường Lê Chân Tỉnh/Thành phố: Thành phố Hải Phòng Lớp: 6A" in cover
+    assert "Huyện/Quận" not in cover  # a 2026-2027 book: no district level since the 2025 reform
+
+
+def test_short_lists_are_filled_with_ruled_blank_rows_to_the_page(small_world):
+    # A3 holds 40 rows at the tallest row height: a class of two gets 38 empty rows on every list,
+    # with the heavier rule under every fifth row (§10.1); a list of 41-45 is ruled to 45.
+    assert (pdf.A3.list_rows, pdf.A4.list_rows) == (40, 35)
+    assert [pdf.A3.rows_for(n) for n in (2, 40, 41, 45, 47)] == [40, 40, 45, 45, 50]
+    book = class_book(small_world.class_group, small_world.term(2))
+    sections = pdf.class_book_sections(book, printed_on=date(2027, 6, 1), fingerprint="x")
+    lists = 0
+    for section in sections:
+        html = render_to_string(section.template, section.context)
+        for body in re.findall(r"<tbody>(.*?)</tbody>", html, re.S):
+            rows = re.findall(r"<tr[ >].*?</tr>", body, re.S)
+            if len(rows) < 10:
+                continue  # the inner cover's list of subjects, the principal's monthly comments
+            lists += 1
+            assert len(rows) == 40, section.template
+            blank = rows[2:]
+            assert all(re.fullmatch(r'<tr class="v?">(<td></td>)+</tr>', r) for r in blank), section.template
+            # Blank rows have the students' columns, so the ruling runs on.
+            assert {r.count("<td") for r in blank} == {rows[0].count("<td")}, section.template
+            assert [i for i, r in enumerate(rows, start=1) if 'class="v"' in r] == [5, 10, 15, 20, 25, 30, 35, 40]
+    # Profile (2), attendance (9 months), subject pages (2 subjects x 2 terms), summaries (3), classification.
+    assert lists == 2 + 9 + 4 + 3 + 1
+    rendered = pdf.class_book_pdf(book, printed_on=date(2027, 6, 1), fingerprint="x")
+    texts = [_flat(t) for t in _pages(rendered.pdf)]
+    # Each list still fits its page: no list runs over onto a page without its title.
+    heads = ("SỞ", "HƯỚNG", "TRƯỜNG", "SƠ", "THEO", "PHẦN", "HỌC", "TỔNG", "XẾP", "NHẬN", "Sổ theo dõi và đánh giá")
+    assert [t[:40] for t in texts if not t.startswith(heads)] == []
