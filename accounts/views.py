@@ -214,21 +214,31 @@ def account_role_add(request: HttpRequest, account_id: int) -> HttpResponse:
     return _detail(request, account, status=400, role_form=form)
 
 
+def _with_reason(request: HttpRequest, account, act, success: str) -> HttpResponse:
+    """Run ``act(reason)`` with the reason form's text; errors go back to the account page."""
+    form = ReasonForm(request.POST)
+    try:
+        if not form.is_valid():
+            raise ValidationError(form.errors["reason"])
+        act(form.cleaned_data["reason"])
+    except ValidationError as exc:
+        messages.error(request, _first_error(exc))
+        return _detail(request, account, status=400)
+    messages.success(request, success)
+    return redirect("account_detail", account.pk)
+
+
 @login_required
 @require_POST
 def account_role_revoke(request: HttpRequest, account_id: int, grant_id: int) -> HttpResponse:
     account = get_account_for_change(request.user, account_id)
     grant = get_object_or_404(RoleGrant, pk=grant_id, user=account)
-    form = ReasonForm(request.POST)
-    try:
-        if not form.is_valid():
-            raise ValidationError(form.errors["reason"])
-        services.role_revoke(grant=grant, actor=request.user, reason=form.cleaned_data["reason"])
-    except ValidationError as exc:
-        messages.error(request, _first_error(exc))
-        return _detail(request, account, status=400)
-    messages.success(request, _("The role is revoked."))
-    return redirect("account_detail", account.pk)
+    return _with_reason(
+        request,
+        account,
+        lambda reason: services.role_revoke(grant=grant, actor=request.user, reason=reason),
+        _("The role is revoked."),
+    )
 
 
 @login_required
@@ -236,16 +246,12 @@ def account_role_revoke(request: HttpRequest, account_id: int, grant_id: int) ->
 def account_homeroom_end(request: HttpRequest, account_id: int, assignment_id: int) -> HttpResponse:
     account = get_account_for_change(request.user, account_id)
     assignment = get_object_or_404(HomeroomAssignment, pk=assignment_id, teacher=account, ends_on__isnull=True)
-    form = ReasonForm(request.POST)
-    try:
-        if not form.is_valid():
-            raise ValidationError(form.errors["reason"])
-        services.account_homeroom_end(assignment=assignment, actor=request.user, reason=form.cleaned_data["reason"])
-    except ValidationError as exc:
-        messages.error(request, _first_error(exc))
-        return _detail(request, account, status=400)
-    messages.success(request, _("The homeroom assignment is ended."))
-    return redirect("account_detail", account.pk)
+    return _with_reason(
+        request,
+        account,
+        lambda reason: services.account_homeroom_end(assignment=assignment, actor=request.user, reason=reason),
+        _("The homeroom assignment is ended."),
+    )
 
 
 @login_required
